@@ -1,0 +1,219 @@
+"""The ``storydiff`` command: a thin client of the library. Each command parses options, calls one public function
+and formats the result.
+
+Exit status (for scripts):
+    0  everything was read / done
+    1  a fatal error (the store could not be opened, a bad argument value); nothing or only part was done
+    2  usage error (unknown option, missing argument)
+    3  done, but some inputs were skipped: each is named with its reason (see ``storydiff problems``)
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import StorydiffError
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_SKIPPED = 0, 1, 2, 3
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def _open(db: str):
+    from .store import open_store
+
+    try:
+        return open_store(db)
+    except StorydiffError as err:
+        raise click.ClickException(str(err)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="storydiff")
+@click.option("--db", default=None, envvar="STORYDIFF_DB", show_default="storydiff.db",
+              help="Store: a SQLite file path (or $STORYDIFF_DB).")
+@click.pass_context
+def main(ctx: click.Context, db: str | None) -> None:
+    """storydiff: line up many outlets' articles about one story, with evidence."""
+    ctx.obj = {"db": db or "storydiff.db"}
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--map", "field_map", multiple=True, metavar="FIELD=NAME",
+              help="JSON field holding FIELD (text, title, url, outlet, published, author), e.g. --map text=body_html.")
+@click.option("--workers", type=int, default=None, help="Processes for per-article work (default: CPU count).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary table.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[str, ...], field_map: tuple[str, ...], workers: int | None,
+           quiet: bool, as_json: bool) -> None:
+    """Read articles from PATHS (files, directories, or - for stdin) into the store.
+
+    Reads plain text (with a key: value header or a sidecar .json), HTML pages, JSON Lines / JSON, WARC archives and
+    RSS/Atom feeds, gzipped or not. Running it again on the same input changes nothing; an interrupted run is
+    resumed by running the same command again. Exits 3 when some inputs were skipped.
+    """
+    from .ingest import ingest as run_ingest
+    from .ingest.sources import parse_field_map
+
+    try:
+        mapping = parse_field_map(list(field_map))
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--map") from None
+    store = _open(ctx.obj["db"])
+    err_console = _console(stderr=True)
+    show_progress = not quiet and not as_json and err_console.is_terminal
+    try:
+        if show_progress:
+            from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+            with Progress(TextColumn("[bold]ingest"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                          TextColumn("{task.fields[status]}"), console=err_console, transient=True) as bar:
+                task = bar.add_task("ingest", total=None, status="")
+
+                def on_progress(p):
+                    bar.update(task, completed=p.bytes_done, total=p.bytes_total,
+                               status=f"{p.read} read · {p.stored} stored · {p.duplicates} copies · {p.skipped} skipped")
+
+                summary = run_ingest(list(paths), store, field_map=mapping, workers=workers, on_progress=on_progress)
+        else:
+            summary = run_ingest(list(paths), store, field_map=mapping, workers=workers)
+    except StorydiffError as err:
+        raise click.ClickException(str(err)) from None
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps({
+            "read": summary.read, "stored": summary.stored, "updated": summary.updated,
+            "unchanged": summary.unchanged, "duplicates": summary.duplicates, "skipped": summary.skipped,
+            "seconds": round(summary.seconds, 3),
+            "problems": [{"input": p.locator, "reason": p.reason, "detail": p.detail} for p in summary.problems],
+        }, ensure_ascii=False))
+    elif not quiet:
+        _print_summary(summary, ctx.obj["db"])
+    ctx.exit(EXIT_SKIPPED if summary.problems else EXIT_OK)
+
+
+def _print_summary(summary, db: str) -> None:
+    from rich.table import Table
+
+    console = _console(stderr=True)
+    table = Table(title=f"ingest into {db} ({summary.seconds:.1f} s)", show_header=True)
+    table.add_column("read", justify="right")
+    table.add_column("stored", justify="right")
+    table.add_column("updated", justify="right")
+    table.add_column("unchanged", justify="right")
+    table.add_column("copies found", justify="right")
+    table.add_column("skipped", justify="right")
+    table.add_row(*(str(v) for v in (summary.read, summary.stored, summary.updated, summary.unchanged,
+                                     summary.duplicates, summary.skipped)))
+    console.print(table)
+    if summary.problems:
+        problems = Table(title="skipped inputs", show_header=True)
+        problems.add_column("input", overflow="fold")
+        problems.add_column("reason")
+        problems.add_column("detail", overflow="fold")
+        for p in summary.problems:
+            problems.add_row(p.locator, p.reason, p.detail)
+        console.print(problems)
+        console.print("Fix or remove these inputs and run the same command again; stored articles are kept.")
+
+
+@main.command()
+@click.option("--outlet", default=None, help="Only this outlet.")
+@click.option("--limit", type=int, default=None, help="At most this many rows.")
+@click.option("--json", "as_json", is_flag=True, help="JSON Lines on stdout.")
+@click.pass_context
+def articles(ctx: click.Context, outlet: str | None, limit: int | None, as_json: bool) -> None:
+    """List the stored articles (id, date, outlet, title)."""
+    from rich.table import Table
+
+    store = _open(ctx.obj["db"])
+    try:
+        rows = store.list_articles(limit=limit, outlet=outlet)
+    finally:
+        store.close()
+    if as_json:
+        for r in rows:
+            click.echo(json.dumps({"id": r.id, "title": r.title, "outlet": r.outlet, "published": r.published,
+                                   "url": r.url, "author": r.author, "language": r.language, "words": r.words,
+                                   "locator": r.locator}, ensure_ascii=False))
+        return
+    table = Table(show_header=True, title=f"{len(rows)} articles")
+    for col in ("id", "published", "outlet", "title", "words"):
+        table.add_column(col, overflow="fold", justify="right" if col == "words" else "left")
+    for r in rows:
+        table.add_row(r.id, r.published or "-", r.outlet or "-", r.title or "-", str(r.words))
+    _console().print(table)
+
+
+@main.command()
+@click.argument("query")
+@click.option("--limit", type=int, default=20)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def search(ctx: click.Context, query: str, limit: int, as_json: bool) -> None:
+    """Full-text search over stored articles (SQLite FTS5 query syntax)."""
+    store = _open(ctx.obj["db"])
+    try:
+        hits = store.search(query, limit=limit)
+    finally:
+        store.close()
+    for hit in hits:
+        snippet = hit.snippet.replace("\x02", "[").replace("\x03", "]")
+        if as_json:
+            click.echo(json.dumps({"id": hit.row.id, "title": hit.row.title, "outlet": hit.row.outlet,
+                                   "snippet": snippet, "score": hit.score}, ensure_ascii=False))
+        else:
+            click.echo(f"{hit.row.id}  {hit.row.outlet or '-'}  {hit.row.title or '-'}\n    {snippet}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def problems(ctx: click.Context, as_json: bool) -> None:
+    """Inputs that could not be read, with the reason."""
+    store = _open(ctx.obj["db"])
+    try:
+        items = store.problems()
+    finally:
+        store.close()
+    for p in items:
+        if as_json:
+            click.echo(json.dumps({"input": p.locator, "reason": p.reason, "detail": p.detail}, ensure_ascii=False))
+        else:
+            click.echo(f"{p.locator}: {p.reason}" + (f" ({p.detail})" if p.detail else ""))
+
+
+@main.command()
+@click.option("--out", "-o", default="storydiff-report", show_default=True,
+              help="Output path without extension (or ending in .html / .json).")
+@click.option("--format", "formats", type=click.Choice(["html", "json"]), multiple=True,
+              help="Formats to write (default: both).")
+@click.option("--limit", type=int, default=None, help="List at most this many articles.")
+@click.pass_context
+def report(ctx: click.Context, out: str, formats: tuple[str, ...], limit: int | None) -> None:
+    """Write the report: one self-contained HTML file and its JSON (documented schema)."""
+    from .report import write_report
+
+    store = _open(ctx.obj["db"])
+    try:
+        written = write_report(store, out, formats=formats or ("html", "json"), limit=limit)
+    finally:
+        store.close()
+    for fmt, path in written.items():
+        click.echo(f"{fmt}: {Path(path).resolve()}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,148 @@
+"""The nouns of storydiff, as small frozen dataclasses.
+
+This module imports nothing else from the package: every other module may import it, and records built from these
+classes are what crosses a stage boundary (between processes, machines, the store and the report). Text positions are
+character offsets into ``Article.text`` (the cleaned body), never parser objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Metadata fields an article can carry. Each one records where its value came from (see :class:`FieldOrigin`).
+METADATA_FIELDS = ("title", "url", "outlet", "published", "author", "language", "summary")
+
+
+@dataclass(frozen=True, slots=True)
+class FieldOrigin:
+    """Where one metadata value came from, so that a reader can judge it.
+
+    ``source`` is ``"given"`` (supplied by the input: a header block, a sidecar file, a JSON field, feed fields),
+    ``"page"`` (read from the page's own markup by trafilatura/htmldate), or ``"inferred:<how>"`` (worked out from
+    the text or the URL, e.g. ``inferred:url``, ``inferred:sign-off``, ``inferred:dateline``). ``evidence`` quotes
+    what the value was read from (a header line, the URL, the sentence of a sign-off).
+    """
+
+    field: str
+    source: str
+    evidence: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """A piece of the input that was taken out of the body text, and why (``kind``: chrome, share-prompt, ...)."""
+
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """One article-sized unit read from an input, before cleaning.
+
+    ``locator`` identifies it stably (file path plus line, record offset or feed entry id) and is the article's
+    identity: reading the same input again yields the same locators. ``payload`` is ``bytes`` when the encoding is not
+    yet known (plain files) and ``str`` otherwise. ``kind`` is ``"text"`` or ``"html"``. ``given`` holds metadata the
+    container supplied (JSON fields, sidecar file, feed fields, WARC target URI) as ``(field, value, evidence)``.
+    """
+
+    locator: str
+    kind: str
+    payload: bytes | str
+    given: tuple[tuple[str, str, str], ...] = ()
+    raw_hash: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A cleaned article with honest metadata.
+
+    ``text`` is the body only: captions live in ``captions`` and removed page chrome in ``removed``. ``published`` is
+    an ISO date (``YYYY-MM-DD``) or ``None``; every metadata value that is set has a :class:`FieldOrigin` in
+    ``origins``. ``notes`` are non-fatal remarks about the input (e.g. "decoded as cp1252").
+    """
+
+    id: str
+    locator: str
+    text: str
+    text_hash: str
+    raw_hash: str
+    title: str | None = None
+    url: str | None = None
+    outlet: str | None = None
+    published: str | None = None
+    author: str | None = None
+    language: str | None = None
+    summary: str | None = None
+    captions: tuple[str, ...] = ()
+    removed: tuple[Removal, ...] = ()
+    origins: tuple[FieldOrigin, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def origin(self, name: str) -> FieldOrigin | None:
+        """The origin of metadata field ``name``, or ``None`` when the field is unset."""
+        for item in self.origins:
+            if item.field == name:
+                return item
+        return None
+
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """An input (file, line, record) that could not be read, with the reason. Failures are data, not crashes."""
+
+    locator: str
+    reason: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateLink:
+    """Two stored articles that are copies of one another (``kind``: ``exact`` or ``near``).
+
+    Stored symmetrically with ``a < b`` so that the order of ingestion does not matter; ``similarity`` is the
+    estimated Jaccard similarity of word shingles (1.0 for exact copies).
+    """
+
+    a: str
+    b: str
+    kind: str
+    similarity: float
+
+
+@dataclass(frozen=True, slots=True)
+class IngestSummary:
+    """What one ingest run did. ``problems`` name every input that was skipped, with the reason."""
+
+    read: int = 0
+    stored: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    problems: tuple[Problem, ...] = ()
+    seconds: float = 0.0
+
+    @property
+    def skipped(self) -> int:
+        return len(self.problems)
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRow:
+    """A compact listing row for an article (no body text)."""
+
+    id: str
+    locator: str
+    title: str | None
+    outlet: str | None
+    published: str | None
+    url: str | None
+    author: str | None
+    language: str | None
+    words: int
+    duplicate_of: str | None = None
+    extra: dict = field(default_factory=dict, compare=False)

@@ -1,0 +1,246 @@
+"""SQLite backend: one file, WAL journal, versioned migrations, FTS5 full-text search."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+
+from ..errors import StoreError
+from ..model import Article, ArticleRow, DuplicateLink, FieldOrigin, Problem, Removal
+from .base import Candidate, Run, SearchHit
+
+_ROW_COLUMNS = "id, locator, title, outlet, published, url, author, language, words"
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """``(version, name, sql)`` for every migration file, in order. File names start with the version number."""
+    folder = resources.files("storydiff.store") / "migrations"
+    out = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            out.append((int(entry.name.split("_", 1)[0]), entry.name, entry.read_text("utf-8")))
+    return sorted(out)
+
+
+SCHEMA_VERSION = max(v for v, _, _ in migrations())
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class SQLiteStore:
+    """The default store. ``path`` is a file path or ``:memory:``."""
+
+    def __init__(self, path: str | Path = "storydiff.db") -> None:
+        self.url = f"sqlite:///{path}"
+        self.path = str(path)
+        try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            self.conn.execute("PRAGMA busy_timeout=10000")
+            self.migrate()
+        except sqlite3.DatabaseError as err:
+            raise StoreError(f"cannot open store {self.path}: {err} (is it a storydiff database?)") from None
+
+    # --- schema
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def migrate(self) -> int:
+        """Apply every migration newer than the database, each in its own transaction. Returns the version."""
+        current = self.schema_version()
+        if current > SCHEMA_VERSION:
+            raise StoreError(f"store {self.path} has schema {current}, newer than this storydiff ({SCHEMA_VERSION}):"
+                             " upgrade storydiff")
+        for version, name, sql in migrations():
+            if version <= current:
+                continue
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                for statement in _split_sql(sql):
+                    self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version={version}")
+                self.conn.execute("COMMIT")
+            except sqlite3.DatabaseError as err:
+                self.conn.execute("ROLLBACK")
+                raise StoreError(f"migration {name} failed: {err}") from None
+        return self.schema_version()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "SQLiteStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --- runs
+    def begin_run(self, command: str, inputs: Sequence[str]) -> int:
+        cur = self.conn.execute("INSERT INTO runs(started_at, command, inputs) VALUES (?, ?, ?)",
+                                (_now(), command, json.dumps(list(inputs))))
+        return int(cur.lastrowid)
+
+    def finish_run(self, run_id: int, status: str, counts: Mapping[str, int]) -> None:
+        self.conn.execute("UPDATE runs SET finished_at=?, status=?, counts=? WHERE id=?",
+                          (_now(), status, json.dumps(dict(counts)), run_id))
+
+    def runs(self) -> list[Run]:
+        rows = self.conn.execute("SELECT id, started_at, finished_at, command, inputs, status, counts FROM runs "
+                                 "ORDER BY id").fetchall()
+        return [Run(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])), r[5], json.loads(r[6])) for r in rows]
+
+    # --- writing
+    def known_raw_hashes(self, locators: Sequence[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for chunk in _chunks(list(locators), 500):
+            marks = ",".join("?" * len(chunk))
+            out.update(self.conn.execute(f"SELECT locator, raw_hash FROM articles WHERE locator IN ({marks})",
+                                         chunk).fetchall())
+        return out
+
+    def lsh_candidates(self, keys: Sequence[int]) -> list[Candidate]:
+        if not keys:
+            return []
+        marks = ",".join("?" * len(keys))
+        rows = self.conn.execute(
+            f"SELECT DISTINCT s.article_id, s.minhash, a.text_hash FROM lsh_bands b "
+            f"JOIN signatures s ON s.article_id = b.article_id JOIN articles a ON a.id = b.article_id "
+            f"WHERE b.key IN ({marks})", list(keys)).fetchall()
+        return [Candidate(r[0], r[1], r[2]) for r in rows]
+
+    def ids_with_text_hash(self, text_hash: str) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM articles WHERE text_hash=? ORDER BY id",
+                                                (text_hash,))]
+
+    def write_batch(self, run_id: int, articles: Sequence[Article], signatures: Mapping[str, bytes],
+                    band_keys: Mapping[str, Sequence[int]], links: Sequence[DuplicateLink],
+                    problems: Sequence[Problem]) -> None:
+        """Store a batch atomically. An article whose locator is already stored replaces the old version (its
+        signature, bands and duplicate links go with it)."""
+        conn = self.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for art in articles:
+                old = conn.execute("SELECT revision FROM articles WHERE id=?", (art.id,)).fetchone()
+                if old:
+                    self._forget(art.id)
+                conn.execute(
+                    "INSERT INTO articles(id, locator, raw_hash, text_hash, title, url, outlet, published, author, "
+                    "language, summary, text, words, captions, removed, origins, notes, run_id, revision) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (art.id, art.locator, art.raw_hash, art.text_hash, art.title, art.url, art.outlet, art.published,
+                     art.author, art.language, art.summary, art.text, art.word_count,
+                     json.dumps(list(art.captions), ensure_ascii=False),
+                     json.dumps([[r.kind, r.text] for r in art.removed], ensure_ascii=False),
+                     json.dumps([[o.field, o.source, o.evidence] for o in art.origins], ensure_ascii=False),
+                     json.dumps(list(art.notes), ensure_ascii=False), run_id, (old[0] + 1) if old else 1))
+                conn.execute("DELETE FROM problems WHERE locator=?", (art.locator,))
+            conn.executemany("INSERT OR REPLACE INTO signatures(article_id, minhash) VALUES (?, ?)",
+                             list(signatures.items()))
+            conn.executemany("INSERT OR IGNORE INTO lsh_bands(key, article_id) VALUES (?, ?)",
+                             [(k, aid) for aid, keys in band_keys.items() for k in keys])
+            conn.executemany("INSERT OR REPLACE INTO duplicates(a, b, kind, similarity) VALUES (?, ?, ?, ?)",
+                             [(ln.a, ln.b, ln.kind, ln.similarity) for ln in links])
+            conn.executemany("INSERT OR REPLACE INTO problems(locator, reason, detail, run_id) VALUES (?, ?, ?, ?)",
+                             [(p.locator, p.reason, p.detail, run_id) for p in problems])
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _forget(self, article_id: str) -> None:
+        for sql in ("DELETE FROM articles WHERE id=?", "DELETE FROM signatures WHERE article_id=?",
+                    "DELETE FROM lsh_bands WHERE article_id=?", "DELETE FROM duplicates WHERE a=? OR b=?"):
+            self.conn.execute(sql, (article_id,) * sql.count("?"))
+
+    # --- reading
+    def count_articles(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+
+    def list_articles(self, limit: int | None = None, offset: int = 0, outlet: str | None = None
+                      ) -> list[ArticleRow]:
+        sql = f"SELECT {_ROW_COLUMNS} FROM articles"
+        args: list = []
+        if outlet is not None:
+            sql += " WHERE outlet = ?"
+            args.append(outlet)
+        sql += " ORDER BY COALESCE(published, '9999'), id LIMIT ? OFFSET ?"
+        args += [-1 if limit is None else limit, offset]
+        return [ArticleRow(*r) for r in self.conn.execute(sql, args)]
+
+    def get_article(self, article_id: str) -> Article | None:
+        return next(self.iter_articles([article_id]), None)
+
+    def iter_articles(self, ids: Iterable[str] | None = None) -> Iterator[Article]:
+        cols = ("id, locator, text, text_hash, raw_hash, title, url, outlet, published, author, language, summary, "
+                "captions, removed, origins, notes")
+        if ids is None:
+            cursor = self.conn.execute(f"SELECT {cols} FROM articles ORDER BY COALESCE(published, '9999'), id")
+            rows: Iterable = cursor
+        else:
+            wanted = list(ids)
+            rows = []
+            for chunk in _chunks(wanted, 500):
+                rows.extend(self.conn.execute(
+                    f"SELECT {cols} FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk).fetchall())
+            order = {aid: i for i, aid in enumerate(wanted)}
+            rows.sort(key=lambda r: order[r[0]])
+        for r in rows:
+            yield Article(
+                id=r[0], locator=r[1], text=r[2], text_hash=r[3], raw_hash=r[4], title=r[5], url=r[6], outlet=r[7],
+                published=r[8], author=r[9], language=r[10], summary=r[11], captions=tuple(json.loads(r[12])),
+                removed=tuple(Removal(k, t) for k, t in json.loads(r[13])),
+                origins=tuple(FieldOrigin(f, s, e) for f, s, e in json.loads(r[14])), notes=tuple(json.loads(r[15])))
+
+    def search(self, query: str, limit: int = 20) -> list[SearchHit]:
+        """Full-text search (FTS5 syntax; a plain phrase is quoted so punctuation cannot break the query)."""
+        def run(q: str):
+            return self.conn.execute(
+                f"SELECT {', '.join('a.' + c.strip() for c in _ROW_COLUMNS.split(','))}, "
+                "snippet(articles_fts, 1, char(2), char(3), ' … ', 24), bm25(articles_fts) "
+                "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
+                "WHERE articles_fts MATCH ? ORDER BY bm25(articles_fts) LIMIT ?", (q, limit)).fetchall()
+        try:
+            rows = run(query)
+        except sqlite3.OperationalError:
+            rows = run(" ".join('"' + w.replace('"', '""') + '"' for w in query.split()))
+        return [SearchHit(ArticleRow(*r[:9]), r[9] or "", float(r[10])) for r in rows]
+
+    def duplicate_links(self) -> list[DuplicateLink]:
+        return [DuplicateLink(*r) for r in self.conn.execute(
+            "SELECT a, b, kind, similarity FROM duplicates ORDER BY a, b")]
+
+    def problems(self) -> list[Problem]:
+        return [Problem(*r) for r in self.conn.execute(
+            "SELECT locator, reason, detail FROM problems ORDER BY locator, reason")]
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _split_sql(sql: str) -> list[str]:
+    """Split a migration into statements (trigger bodies contain semicolons, so complete_statement decides)."""
+    statements, current = [], ""
+    for line in sql.splitlines(keepends=True):
+        if line.lstrip().startswith("--") and not current.strip():
+            continue
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements
