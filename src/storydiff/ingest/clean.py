@@ -51,7 +51,9 @@ def load_rules(lang: str) -> dict:
     flags = re.IGNORECASE
     out: dict = {"breadcrumb_separators": tuple(merged.get("breadcrumb_separators", ()))}
     for key in ("share_prompts", "also_available", "caption_credit", "signoff", "tracking"):
-        out[key] = [re.compile(p, flags) for p in merged.get(key, [])]
+        # one alternation per list: a single regex pass per line instead of one per pattern
+        patterns = merged.get(key, [])
+        out[key] = [re.compile("|".join(f"(?:{p})" for p in patterns), flags)] if patterns else []
     for key in ("url_line", "signoff_author", "signoff_outlet", "leading_date"):
         out[key] = re.compile(merged[key], flags) if key in merged else None
     for key in ("site_notice_outlet", "byline"):

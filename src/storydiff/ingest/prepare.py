@@ -171,7 +171,7 @@ def _prepare(record: RawRecord) -> Article:
             put("published", latest[0], "inferred:latest-date-in-text",
                 f"lower bound: latest full date the text mentions, in: {latest[1]}")
     if "language" not in values and detected:
-        put("language", detected[0], "inferred:py3langid", f"p={detected[1]:.2f} over the first 3,000 characters")
+        put("language", detected[0], "inferred:py3langid", f"p={detected[1]:.2f} over the first 1,500 characters")
 
     text_hash = hashlib.sha256(re.sub(r"\s+", " ", body.lower()).encode("utf-8", "surrogatepass")).hexdigest()
     return Article(

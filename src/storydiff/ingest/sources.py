@@ -282,7 +282,8 @@ def parse_field_map(items: list[str] | tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-def json_to_record(obj: object, locator: str, overrides: Mapping[str, str], evidence: str) -> RawRecord:
+def json_to_record(obj: object, locator: str, overrides: Mapping[str, str], evidence: str,
+                   raw_hash: str | None = None) -> RawRecord:
     if not isinstance(obj, dict):
         raise InputError("not a JSON object", f"got a JSON {type(obj).__name__}")
     fields = map_fields(obj, overrides)
@@ -297,7 +298,7 @@ def json_to_record(obj: object, locator: str, overrides: Mapping[str, str], evid
     if len(payload.encode("utf-8", "surrogatepass")) > MAX_DOCUMENT_BYTES:
         raise InputTooLarge("too large", f"text over the {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB limit")
     return RawRecord(locator=locator, kind=kind, payload=payload, given=given,
-                     raw_hash=sha256(json.dumps(obj, sort_keys=True, ensure_ascii=False)))
+                     raw_hash=raw_hash or sha256(json.dumps(obj, sort_keys=True, ensure_ascii=False)))
 
 
 def iter_jsonl(stream: BinaryIO, base: str, overrides: Mapping[str, str]) -> Iterator[RawRecord | Problem]:
@@ -327,7 +328,8 @@ def iter_jsonl(stream: BinaryIO, base: str, overrides: Mapping[str, str]) -> Ite
             yield Problem(locator, "truncated JSON line" if truncated else "malformed JSON line", str(err))
             continue
         try:
-            yield json_to_record(obj, locator, overrides, f"JSON field of line {lineno}")
+            yield json_to_record(obj, locator, overrides, f"JSON field of line {lineno}",
+                                 raw_hash=sha256(line.rstrip(b"\r\n")))
         except InputError as err:
             yield Problem(locator, err.reason, err.detail)
 
