@@ -146,3 +146,99 @@ class ArticleRow:
     words: int
     duplicate_of: str | None = None
     extra: dict = field(default_factory=dict, compare=False)
+
+
+# --- analysis records (per article; offsets are into Article.text) -----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """``text == article.text[start:end]``."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """One canonical entity of an article: its full name, every surface form and where each occurs.
+
+    ``key`` is unique within the article (``"e1"``...). ``variants`` records spelling/transliteration variants grouped
+    into this entity with the evidence (``(form, reason)``); ``related`` names other entities of the same article that
+    share a surname and a role but have a different full name (``(key, reason)``), kept distinct on purpose.
+    """
+
+    key: str
+    name: str
+    label: str
+    mentions: tuple[Span, ...]
+    forms: tuple[str, ...]
+    acronym: str | None = None
+    variants: tuple[tuple[str, str], ...] = ()
+    related: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """Who is reported saying what.
+
+    ``kind``: ``direct`` (in quotation marks), ``indirect`` ("X said that ...", "according to X") or ``mixed``.
+    ``speaker`` is the mention in the text (a name, a pronoun, a description) and ``speaker_entity`` the key of the
+    :class:`Entity` it resolves to; ``resolution`` says how (``name``, ``pronoun``, ``description``, ``previous``
+    for a floating quote whose speaker is in an earlier sentence, or ``unresolved``).
+    """
+
+    kind: str
+    content: tuple[Span, ...]
+    cue: Span | None
+    speaker: Span | None
+    speaker_entity: str | None
+    resolution: str
+    sentence: Span
+
+
+@dataclass(frozen=True, slots=True)
+class MarkedTerm:
+    """A term the text sets apart without quoting anyone: scare quotes, "so-called", "alleged"."""
+
+    kind: str
+    span: Span
+    sentence: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """A checkable statement of quantity or time with what it counts.
+
+    ``kind``: ``tally`` (votes for-against), ``count``, ``money``, ``percent`` or ``date``. ``value`` is the normalised
+    value as text (``"169-1"``, ``"1800000"``, ``"2022-01-20"``); ``qualifier`` the hedge or bound ("more than",
+    "around", "unanimously"); ``counted`` what is counted ("people", "countries"); ``predicate`` the verb or event it
+    belongs to; ``entities`` the keys of entities in the same clause. For dates, ``granularity`` is day/week/month/
+    year and ``value`` is ``None`` when the text does not allow a date ("unresolved").
+    """
+
+    kind: str
+    span: Span
+    value: str | None
+    sentence: Span
+    qualifier: str | None = None
+    counted: str | None = None
+    predicate: str | None = None
+    entities: tuple[str, ...] = ()
+    granularity: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """Everything the analysis stage found in one article, with the stage name and version that produced it."""
+
+    article_id: str
+    text_hash: str
+    stage: str
+    version: str
+    sentences: tuple[tuple[int, int], ...]
+    entities: tuple[Entity, ...] = ()
+    quotes: tuple[Quote, ...] = ()
+    facts: tuple[Fact, ...] = ()
+    terms: tuple[MarkedTerm, ...] = ()

@@ -54,10 +54,10 @@ def load_rules(lang: str) -> dict:
         # one alternation per list: a single regex pass per line instead of one per pattern
         patterns = merged.get(key, [])
         out[key] = [re.compile("|".join(f"(?:{p})" for p in patterns), flags)] if patterns else []
-    for key in ("url_line", "signoff_author", "signoff_outlet", "leading_date"):
+    for key in ("url_line", "leading_date"):
         out[key] = re.compile(merged[key], flags) if key in merged else None
-    for key in ("site_notice_outlet", "byline"):
-        # case matters for names: "by" is matched case-insensitively by the pattern itself
+    for key in ("site_notice_outlet", "byline", "signoff_author", "signoff_outlet"):
+        # case matters for names (a capital starts each word of one); the patterns mark their case-free parts (?i:)
         out[key] = re.compile(merged[key]) if key in merged else None
     return out
 
@@ -256,7 +256,7 @@ def clean_text(text: str, lang: str = "en", *, title: str | None = None) -> Clea
         result.removed.append(Removal("sign-off", line))
         if rules["signoff_author"] is not None and (m := rules["signoff_author"].search(line)):
             result.note("author", m.group("author").rstrip(".").strip(), "sign-off", line)
-        if rules["signoff_outlet"] is not None and (m := re.search(rules["signoff_outlet"].pattern, line)):
+        if rules["signoff_outlet"] is not None and (m := rules["signoff_outlet"].search(line)):
             result.note("outlet", m.group("outlet").rstrip("."), "sign-off", line)
     result.paragraphs = [p for p in rest if p.strip()]
     return result

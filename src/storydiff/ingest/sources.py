@@ -443,7 +443,13 @@ def _records_of(inp: Input, overrides, containers, position) -> Iterator[RawReco
             else:
                 yield from iter_jsonl(stream, base, overrides)
         elif fmt == "warc":
-            yield from containers.iter_warc(stream, base)
+            if gzipped and raw.seekable():
+                # warcio reads gzipped WARC member by member itself and so notices a cut record; through GzipFile
+                # its first read hits EOFError, which warcio takes for the end of the file: nothing, and no error
+                raw.seek(0)
+                yield from containers.iter_warc(raw, base)
+            else:
+                yield from containers.iter_warc(stream, base)
         else:
             try:
                 data = read_limited(stream)
