@@ -54,9 +54,10 @@ def main(ctx: click.Context, db: str | None) -> None:
 @click.option("--workers", type=int, default=None, help="Processes for per-article work (default: CPU count).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary table.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@click.option("--analyze", "then_analyze", is_flag=True, help="Then run the analysis stage (see `storydiff analyze`).")
 @click.pass_context
 def ingest(ctx: click.Context, paths: tuple[str, ...], field_map: tuple[str, ...], workers: int | None,
-           quiet: bool, as_json: bool) -> None:
+           quiet: bool, as_json: bool, then_analyze: bool) -> None:
     """Read articles from PATHS (files, directories, or - for stdin) into the store.
 
     Reads plain text (with a key: value header or a sidecar .json), HTML pages, JSON Lines / JSON, WARC archives and
@@ -101,7 +102,48 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], field_map: tuple[str, ...
         }, ensure_ascii=False))
     elif not quiet:
         _print_summary(summary, ctx.obj["db"])
+    if then_analyze:
+        _run_analysis(ctx.obj["db"], workers, quiet or as_json)
     ctx.exit(EXIT_SKIPPED if summary.problems else EXIT_OK)
+
+
+def _run_analysis(db: str, workers: int | None, quiet: bool):
+    from .analysis import analyze as run_analyze
+
+    store = _open(db)
+    err_console = _console(stderr=True)
+    try:
+        if not quiet and err_console.is_terminal:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            with Progress(TextColumn("[bold]analyze"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                          console=err_console, transient=True) as bar:
+                task = bar.add_task("analyze", total=None)
+                summary = run_analyze(store, workers=workers,
+                                      on_progress=lambda done, total: bar.update(task, completed=done, total=total))
+        else:
+            summary = run_analyze(store, workers=workers)
+    except StorydiffError as err:
+        raise click.ClickException(str(err)) from None
+    finally:
+        store.close()
+    if not quiet:
+        err_console.print(f"analyzed {summary.analyzed} articles in {summary.seconds:.1f} s "
+                          f"({summary.already_done} already up to date)")
+    return summary
+
+
+@main.command()
+@click.option("--workers", type=int, default=None, help="Processes (default: CPU count).")
+@click.option("--quiet", "-q", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@click.pass_context
+def analyze(ctx: click.Context, workers: int | None, quiet: bool, as_json: bool) -> None:
+    """Find entities, quotes with their speakers, and facts in every stored article that is new or changed."""
+    summary = _run_analysis(ctx.obj["db"], workers, quiet or as_json)
+    if as_json:
+        click.echo(json.dumps({"analyzed": summary.analyzed, "already_done": summary.already_done,
+                               "seconds": round(summary.seconds, 3)}))
 
 
 def _print_summary(summary, db: str) -> None:

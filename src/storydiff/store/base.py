@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from ..model import Article, ArticleRow, DuplicateLink, Problem
+from ..model import Analysis, Article, ArticleRow, DuplicateLink, Problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +66,17 @@ class Store(Protocol):
     def write_batch(self, run_id: int, articles: Sequence[Article], signatures: Mapping[str, bytes],
                     band_keys: Mapping[str, Sequence[int]], links: Sequence[DuplicateLink],
                     problems: Sequence[Problem]) -> None: ...
+
+    # --- analysis records
+    def pending_analysis(self, stage: str, version: str) -> list[str]: ...
+
+    def write_analyses(self, analyses: Sequence[Analysis], corpus_keys: Mapping[tuple[str, str], str]) -> None: ...
+
+    def get_analysis(self, article_id: str) -> Analysis | None: ...
+
+    def iter_analyses(self, ids: Iterable[str] | None = None) -> Iterator[Analysis]: ...
+
+    def count_analyses(self) -> int: ...
 
     # --- reading
     def count_articles(self) -> int: ...

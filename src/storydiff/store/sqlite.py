@@ -10,8 +10,9 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import StoreError
-from ..model import Article, ArticleRow, DuplicateLink, FieldOrigin, Problem, Removal
+from ..model import Analysis, Article, ArticleRow, DuplicateLink, FieldOrigin, Problem, Removal
 from .base import Candidate, Run, SearchHit
+from .codec import analysis_from_json, to_json
 
 _ROW_COLUMNS = "id, locator, title, outlet, published, url, author, language, words"
 
@@ -160,9 +161,76 @@ class SQLiteStore:
             raise
 
     def _forget(self, article_id: str) -> None:
+        self._forget_analysis(article_id)
         for sql in ("DELETE FROM articles WHERE id=?", "DELETE FROM signatures WHERE article_id=?",
                     "DELETE FROM lsh_bands WHERE article_id=?", "DELETE FROM duplicates WHERE a=? OR b=?"):
             self.conn.execute(sql, (article_id,) * sql.count("?"))
+
+    # --- analysis records
+    def _forget_analysis(self, article_id: str) -> None:
+        for table in ("analyses", "entities", "quotes", "facts"):
+            self.conn.execute(f"DELETE FROM {table} WHERE article_id=?", (article_id,))
+
+    def pending_analysis(self, stage: str, version: str) -> list[str]:
+        """Ids of articles with no analysis by ``stage``/``version`` for their current text (new or changed)."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT a.id FROM articles a LEFT JOIN analyses n ON n.article_id = a.id "
+            "WHERE n.article_id IS NULL OR n.text_hash != a.text_hash OR n.stage != ? OR n.version != ? "
+            "ORDER BY a.rowid", (stage, version))]
+
+    def write_analyses(self, analyses: Sequence[Analysis], corpus_keys: Mapping[tuple[str, str], str]) -> None:
+        """Store analysis records atomically, replacing earlier ones of the same articles. ``corpus_keys`` maps
+        ``(article_id, entity key)`` to the entity's corpus-wide key."""
+        conn = self.conn
+        now = _now()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for an in analyses:
+                self._forget_analysis(an.article_id)
+                conn.execute("INSERT INTO analyses(article_id, text_hash, stage, version, created_at, record) "
+                             "VALUES (?,?,?,?,?,?)", (an.article_id, an.text_hash, an.stage, an.version, now,
+                                                      to_json(an)))
+                conn.executemany(
+                    "INSERT INTO entities(article_id, key, name, label, corpus_key, acronym, mentions, forms) "
+                    "VALUES (?,?,?,?,?,?,?,?)",
+                    [(an.article_id, e.key, e.name, e.label, corpus_keys.get((an.article_id, e.key), ""), e.acronym,
+                      len(e.mentions), json.dumps(list(e.forms), ensure_ascii=False)) for e in an.entities])
+                names = {e.key: e.name for e in an.entities}
+                conn.executemany(
+                    "INSERT INTO quotes(article_id, idx, kind, speaker, speaker_entity, speaker_name, resolution, "
+                    "cue, content, start, end) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    [(an.article_id, i, q.kind, q.speaker.text if q.speaker else None, q.speaker_entity,
+                      names.get(q.speaker_entity), q.resolution, q.cue.text if q.cue else None,
+                      " … ".join(c.text for c in q.content), q.content[0].start if q.content else q.sentence.start,
+                      q.content[-1].end if q.content else q.sentence.end) for i, q in enumerate(an.quotes)])
+                conn.executemany(
+                    "INSERT INTO facts(article_id, idx, kind, value, qualifier, counted, predicate, granularity, "
+                    "text, start, end) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    [(an.article_id, i, f.kind, f.value, f.qualifier, f.counted, f.predicate, f.granularity,
+                      f.span.text, f.span.start, f.span.end) for i, f in enumerate(an.facts)])
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def get_analysis(self, article_id: str) -> Analysis | None:
+        row = self.conn.execute("SELECT record FROM analyses WHERE article_id=?", (article_id,)).fetchone()
+        return analysis_from_json(row[0]) if row else None
+
+    def iter_analyses(self, ids: Iterable[str] | None = None) -> Iterator[Analysis]:
+        if ids is None:
+            for (record,) in self.conn.execute("SELECT record FROM analyses ORDER BY article_id"):
+                yield analysis_from_json(record)
+            return
+        for chunk in _chunks(list(ids), 500):
+            rows = self.conn.execute(f"SELECT record FROM analyses WHERE article_id IN ({','.join('?' * len(chunk))})",
+                                     chunk).fetchall()
+            for (record,) in rows:
+                yield analysis_from_json(record)
+
+    def count_analyses(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM analyses").fetchone()[0]
 
     # --- reading
     def count_articles(self) -> int:

