@@ -293,4 +293,28 @@ def _merge_plurals(groups: dict[str, _Group], order: list[str]) -> None:
         group.mentions.sort(key=lambda s: s.start)
 
 
-__all__ = ["extract_entities", "entity_key", "clean_name", "load_rules"]
+def corpus_entities(rows, min_articles: int = 1) -> list[dict]:
+    """Entities across the corpus from ``Store.entity_rows()``: one per corpus key, with its name (the most common
+    full name), every surface form and the outlets that used each form, most widely reported first."""
+    groups: dict[str, dict] = {}
+    for corpus_key, name, label, article_id, forms, outlet, _ in rows:
+        g = groups.setdefault(corpus_key, {"key": corpus_key, "names": Counter(), "labels": Counter(),
+                                           "articles": set(), "forms": defaultdict(set)})
+        g["names"][name] += 1
+        g["labels"][label] += 1
+        g["articles"].add(article_id)
+        for form in forms:
+            g["forms"][form].add(outlet or "(unknown outlet)")
+    out = []
+    for g in groups.values():
+        if len(g["articles"]) < min_articles:
+            continue
+        out.append({"key": g["key"], "name": g["names"].most_common(1)[0][0],
+                    "label": g["labels"].most_common(1)[0][0], "articles": len(g["articles"]),
+                    "forms": [{"form": f, "outlets": sorted(o)} for f, o in
+                              sorted(g["forms"].items(), key=lambda kv: (-len(kv[1]), kv[0]))]})
+    out.sort(key=lambda e: (-e["articles"], e["name"]))
+    return out
+
+
+__all__ = ["extract_entities", "entity_key", "clean_name", "load_rules", "corpus_entities"]

@@ -219,7 +219,8 @@ def clean_text(text: str, lang: str = "en", *, title: str | None = None) -> Clea
                 result.note("author", byline.group("author"), "byline", line)
                 result.removed.append(Removal("byline", line))
                 continue
-            if title is None and not body and _looks_like_title(line) and len(kept) > index + 1:
+            if (title is None and not body and _looks_like_title(line) and len(kept) > index + 1
+                    and not any(p.search(line) for p in rules["caption_credit"])):  # a photo credit is no title
                 title = line
                 result.note("title", line, "first-line", line)
                 result.removed.append(Removal("title", line))

@@ -91,8 +91,7 @@ def iter_feed(data: bytes, base: str) -> Iterator[RawRecord | Problem]:
                           f"{words} words of summary only (under {MIN_FEED_WORDS}); fetch the page itself")
             continue
         given = []
-        for name, key_ in (("title", "title"), ("url", "link"), ("author", "author"), ("published", "published"),
-                           ("published", "updated")):
+        for name, key_ in (("title", "title"), ("url", "link"), ("author", "author"), ("published", "published")):
             value = (entry.get(key_) or "").strip()
             if value and not any(g[0] == name for g in given):
                 given.append((name, value, f"feed item <{key_}>"))

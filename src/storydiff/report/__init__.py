@@ -18,7 +18,7 @@ from .. import __version__
 from ..ingest.dedup import duplicate_groups
 
 SCHEMA_NAME = "storydiff-report"
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: per-article "analysis" (entities, quotes, facts, marked terms)
 
 
 def build_report(store, *, include_text: bool = True, limit: int | None = None) -> dict:
@@ -54,9 +54,19 @@ def build_report(store, *, include_text: bool = True, limit: int | None = None) 
         }
         if include_text:
             item["text"] = art.text
+        analysis = store.get_analysis(art.id) if hasattr(store, "get_analysis") else None
+        if analysis is not None and analysis.text_hash == art.text_hash:
+            item["analysis"] = analysis_section(analysis)
+            if include_text:
+                item["paragraphs"] = highlighted_paragraphs(art.text, analysis)
         articles.append(item)
 
     outlets = Counter(r.outlet or "(unknown outlet)" for r in rows)
+    entities = []
+    if hasattr(store, "entity_rows"):
+        from ..analysis.entities import corpus_entities
+
+        entities = corpus_entities(store.entity_rows(), min_articles=2)[:100]
     problems = [{"locator": p.locator, "reason": p.reason, "detail": p.detail} for p in store.problems()]
     runs = [{"id": r.id, "started_at": r.started_at, "finished_at": r.finished_at, "command": r.command,
              "inputs": list(r.inputs), "status": r.status, "counts": dict(r.counts)} for r in store.runs()]
@@ -82,9 +92,86 @@ def build_report(store, *, include_text: bool = True, limit: int | None = None) 
                                                 "similarity": ln.similarity} for ln in link_of.get(aid, [])]}
                          for aid in members]}
             for number, members in enumerate(groups, 1)],
+        "entities": entities,
         "problems": problems,
         "runs": runs,
     }
+
+
+def _span(span) -> dict | None:
+    return None if span is None else {"start": span.start, "end": span.end, "text": span.text}
+
+
+def _sentence_index(analysis, offset: int) -> int | None:
+    for i, (start, end) in enumerate(analysis.sentences):
+        if start <= offset < end:
+            return i
+    return None
+
+
+def analysis_section(analysis) -> dict:
+    """The analysis of one article as report data: offsets into the article text, and the index of the sentence
+    each item is evidenced by (``sentence``), so a reader can jump to it."""
+    names = {e.key: e.name for e in analysis.entities}
+    quotes = []
+    for q in analysis.quotes:
+        quotes.append({
+            "kind": q.kind, "speaker": q.speaker.text if q.speaker else None, "speaker_entity": q.speaker_entity,
+            "speaker_name": names.get(q.speaker_entity) or (q.speaker.text if q.speaker else None),
+            "resolution": q.resolution, "cue": q.cue.text if q.cue else None,
+            "content": [_span(c) for c in q.content], "evidence": _span(q.sentence),
+            "sentence": _sentence_index(analysis, q.sentence.start)})
+    by_speaker: dict[str, list[int]] = {}
+    for i, q in enumerate(quotes):
+        by_speaker.setdefault(q["speaker_name"] or "(unattributed)", []).append(i)
+    return {
+        "stage": analysis.stage, "version": analysis.version,
+        "entities": [{"key": e.key, "name": e.name, "label": e.label, "mentions": len(e.mentions),
+                      "forms": list(e.forms), "acronym": e.acronym,
+                      "variants": [{"form": f, "evidence": r} for f, r in e.variants],
+                      "related": [{"key": k, "name": names.get(k), "reason": r} for k, r in e.related],
+                      "first": _span(e.mentions[0]) if e.mentions else None,
+                      "sentence": _sentence_index(analysis, e.mentions[0].start) if e.mentions else None}
+                     for e in analysis.entities],
+        "quotes": quotes,
+        "quotes_by_speaker": [{"speaker": k, "quotes": v} for k, v in
+                              sorted(by_speaker.items(), key=lambda kv: (-len(kv[1]), kv[0]))],
+        "facts": [{"kind": f.kind, "text": f.span.text, "value": f.value, "qualifier": f.qualifier,
+                   "counted": f.counted, "predicate": f.predicate, "granularity": f.granularity,
+                   "entities": [names.get(k, k) for k in f.entities], "span": _span(f.span),
+                   "evidence": _span(f.sentence), "sentence": _sentence_index(analysis, f.span.start)}
+                  for f in analysis.facts],
+        "terms": [{"kind": t.kind, "span": _span(t.span), "sentence": _sentence_index(analysis, t.span.start)}
+                  for t in analysis.terms],
+    }
+
+
+def highlighted_paragraphs(text: str, analysis) -> list[list[dict]]:
+    """The article text cut into paragraphs -> sentences -> pieces, each piece with the marks over it
+    (``quote``, ``fact``, ``term``). The template escapes each piece; no markup is ever built from article text."""
+    marks: list[tuple[int, int, str]] = []
+    for q in analysis.quotes:
+        marks.extend((c.start, c.end, "quote") for c in q.content)
+    marks.extend((f.span.start, f.span.end, "fact") for f in analysis.facts)
+    marks.extend((t.span.start, t.span.end, "term") for t in analysis.terms)
+    sentences = list(analysis.sentences) or [(0, len(text))]
+    paragraphs: list[list[dict]] = [[]]
+    for index, (start, end) in enumerate(sentences):
+        cuts = {start, end}
+        for m_start, m_end, _ in marks:
+            if m_end > start and m_start < end:
+                cuts.update((max(m_start, start), min(m_end, end)))
+        points = sorted(cuts)
+        pieces = []
+        for a, b in zip(points, points[1:]):
+            classes = sorted({kind for m_start, m_end, kind in marks if m_start <= a and b <= m_end})
+            pieces.append({"text": text[a:b], "marks": classes})
+        # a paragraph break inside or before the sentence starts a new paragraph
+        before = text[sentences[index - 1][1]:start] if index else ""
+        if "\n\n" in before and paragraphs[-1]:
+            paragraphs.append([])
+        paragraphs[-1].append({"index": index, "pieces": pieces})
+    return paragraphs
 
 
 def render_html(data: dict) -> str:

@@ -229,6 +229,13 @@ class SQLiteStore:
             for (record,) in rows:
                 yield analysis_from_json(record)
 
+    def entity_rows(self) -> Iterator[tuple[str, str, str, str, list[str], str | None, str]]:
+        """``(corpus_key, name, label, article_id, forms, outlet, entity key)`` for every entity of every article."""
+        for r in self.conn.execute(
+                "SELECT e.corpus_key, e.name, e.label, e.article_id, e.forms, a.outlet, e.key FROM entities e "
+                "JOIN articles a ON a.id = e.article_id ORDER BY e.corpus_key, e.article_id, e.key"):
+            yield r[0], r[1], r[2], r[3], json.loads(r[4]), r[5], r[6]
+
     def count_analyses(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM analyses").fetchone()[0]
 

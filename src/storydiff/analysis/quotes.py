@@ -1,0 +1,1049 @@
+"""Who is reported saying what: direct, indirect and mixed quotes, and terms the text sets apart.
+
+:func:`extract_quotes` reads one parsed article (a spaCy ``Doc`` of ``Article.text``) and returns
+``(quotes, terms)``: :class:`~storydiff.model.Quote` and :class:`~storydiff.model.MarkedTerm` records whose offsets are
+character offsets into the text. It is a pure function of the parse: no second parse, no model of its own.
+
+How it works, in linear passes over the text and the parse:
+
+1. **Quotation marks are paired per paragraph** (a line of the text). Every style is read: “…” ‘…’ «…» »…« „…“ ‚…‘
+   ``"…"`` ``''…''`` and straight ``'…'``; a straight or ambiguous mark takes its role from the characters around it,
+   and ’ or ' between letters is an apostrophe. A mark that cannot be paired is dropped, never paired across a
+   paragraph, with one exception, the news convention for long quotes: a paragraph that opens a quote without
+   closing it, followed by a paragraph that opens with a quotation mark, continues the same quote.
+2. **Cues** are tokens whose lemma is a reporting verb of the language's rules file (``data/quotes/<lang>.json``)
+   and phrase cues ("according to"). Each cue's speaker is its subject (inherited through "…, saying", "went on to
+   say", conjoined verbs, relative clauses; after the verb in "…, said X"); its content is its clausal complement
+   ("X said [that …]", "X told reporters […]"), its object for verbs such as "deny", or the clause it reports on
+   ("[…], X said"; "[…], according to X").
+3. **Indirect and mixed quotes** come from cues with content: content with no quoted words is ``indirect``, content
+   that is wholly a quotation is ``direct``, and a mix is ``mixed``.
+4. **Direct quotes** not already covered are attributed through their frame: the nearest cue in the sentences the
+   quote spans, looking past the quote when it ends with a comma ("“…,” he said") and before it when a colon or
+   comma leads in ("He said: “…”"); a speaker between two parts ("“…,” he said, “…”") joins them into one quote.
+   A quote with no cue in its frame continues the previous quote of its paragraph, or takes the speaker of the
+   most recent quote (``resolution="previous"``), or stays ``unresolved``.
+5. **Marked terms**: a short quotation (at most ``scare_quote_max_words`` words) with no cue attached to it is a
+   scare quote (``MarkedTerm(kind="scare-quote")``), a longer title-cased one a ``title``; "so-called X" and
+   "alleged X" (the rules file's ``term_markers``) give ``so-called`` and ``alleged`` terms.
+6. **Speakers are resolved** to the article's entities when ``entities`` is given: a name through the mention it
+   overlaps (``name``); a pronoun to the most recent compatible entity mention before it, PERSON for he/she with the
+   gender from the pronoun where the entity's gender is known from an honorific or a gendered noun (``pronoun``); a
+   definite description ("the envoy", "the embassy") to the most recent entity whose mention, title words or
+   apposition share the noun or one of its synonyms from the rules file (``description``).
+
+Languages without a rules file yield no quotes and no terms (nothing is guessed from another language's words).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from ..model import Entity, MarkedTerm, Quote, Span
+
+#: Characters after which a straight quotation mark opens a quote (besides whitespace and the start of a line).
+_OPEN_CONTEXT = frozenset("([{<—–-/:;,\u00a0")
+_SENTENCE_END = frozenset(".!?")
+_FRAME_PUNCT = frozenset(",!?")
+#: Most tokens between a short quotation and its cue for the cue to count as attached ("“No,” the spokesman said").
+_ADJACENT_TOKENS = 7
+
+
+# --- rules ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuoteRules:
+    """The language data of ``data/quotes/<lang>.json``, as sets and compiled patterns."""
+
+    lang: str
+    speech_verbs: frozenset[str]
+    object_verbs: frozenset[str]
+    xcomp_verbs: frozenset[str]
+    cue_lemmas: frozenset[str]
+    phrase_cues: tuple[tuple[str, ...], ...]
+    relative_pronouns: frozenset[str]
+    content_markers: frozenset[str]
+    deps: dict[str, frozenset[str]]
+    pairs: dict[str, frozenset[str]]
+    closers: frozenset[str]
+    double: frozenset[str]
+    ambiguous: frozenset[str]
+    mark_re: re.Pattern
+    scare_max_words: int
+    title_max_words: int
+    floating_gap: int
+    pronoun_back: int
+    pronouns: dict[str, str]
+    pronoun_labels: dict[str, frozenset[str]]
+    honorifics: dict[str, str]
+    gendered: dict[str, str]
+    determiners: frozenset[str]
+    synonyms: dict[str, frozenset[str]]
+    descriptor_labels: dict[str, frozenset[str]]
+    term_markers: dict[str, str]
+    marker_needs_modifier: frozenset[str]
+    marker_re: re.Pattern | None
+
+
+@lru_cache(maxsize=None)
+def load_rules(lang: str = "en") -> QuoteRules | None:
+    """The quote rules of ``lang``, or ``None`` when the package has no rules file for it."""
+    path = resources.files("storydiff") / "data" / "quotes" / f"{lang}.json"
+    if not path.is_file():
+        return None
+    raw = json.loads(path.read_text("utf-8"))
+    marks = raw["quote_marks"]
+    all_marks = set(marks["pairs"]) | set(marks["closers"])
+    # longest first, so that '' and `` win over ' and `
+    mark_re = re.compile("|".join(re.escape(m) for m in sorted(all_marks, key=len, reverse=True)))
+    synonyms: dict[str, set[str]] = {}
+    for group in raw["descriptor_synonyms"]:
+        for word in group:
+            synonyms.setdefault(word, set()).update(group)
+    gendered = {w: g for g, words in raw["gendered_nouns"].items() for w in words}
+    markers = raw.get("term_markers", {})
+    marker_re = re.compile(r"(?<![\w-])(" + "|".join(re.escape(m) for m in sorted(markers, key=len, reverse=True))
+                           + r")(?![\w-])", re.IGNORECASE) if markers else None
+    speech, objects, xcomp = (frozenset(raw[k]) for k in ("speech_verbs", "object_verbs", "xcomp_verbs"))
+    return QuoteRules(
+        lang=lang, speech_verbs=speech, object_verbs=objects, xcomp_verbs=xcomp,
+        cue_lemmas=speech | objects | xcomp,
+        phrase_cues=tuple(tuple(p) for p in raw["phrase_cues"]),
+        relative_pronouns=frozenset(raw["relative_pronouns"]),
+        content_markers=frozenset(raw["content_markers"]),
+        deps={k: frozenset(v) for k, v in raw["deps"].items()},
+        pairs={k: frozenset(v) for k, v in marks["pairs"].items() if not k.startswith("_")},
+        closers=frozenset(marks["closers"]), double=frozenset(marks["double"]),
+        ambiguous=frozenset(marks["ambiguous"]), mark_re=mark_re,
+        scare_max_words=int(raw["scare_quote_max_words"]), title_max_words=int(raw["title_max_words"]),
+        floating_gap=int(raw["floating_max_paragraph_gap"]), pronoun_back=int(raw["pronoun_max_sentences_back"]),
+        pronouns=dict(raw["pronouns"]),
+        pronoun_labels={k: frozenset(v) for k, v in raw["pronoun_labels"].items()},
+        honorifics=dict(raw["honorifics"]), gendered=gendered,
+        determiners=frozenset(raw["descriptor_determiners"]),
+        synonyms={k: frozenset(v) for k, v in synonyms.items()},
+        descriptor_labels={k: frozenset(v) for k, v in raw["descriptor_labels"].items()},
+        term_markers={k.lower(): v for k, v in markers.items()},
+        marker_needs_modifier=frozenset(raw.get("term_markers_need_modifier", ())),
+        marker_re=marker_re,
+    )
+
+
+# --- quotation marks --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class QuotedSpan:
+    """A stretch of text between paired quotation marks: ``text[start:end]`` includes both marks, except that a
+    quote running on into the next paragraph (``closed=False``) ends at the end of its paragraph. ``depth`` is 0
+    for an outermost quotation; ``next`` is the index of the span that continues it in the next paragraph."""
+
+    start: int
+    end: int
+    paragraph: int
+    depth: int
+    closed: bool = True
+    next: int | None = None
+    previous: int | None = None
+
+
+def paragraphs(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each non-blank line of ``text``, trailing whitespace excluded."""
+    out = []
+    for m in re.finditer(r"[^\n]+", text):
+        start, end = m.start(), m.end()
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        while start < end and text[start].isspace():
+            start += 1
+        if end > start:
+            out.append((start, end))
+    return out
+
+
+def find_quoted_spans(text: str, rules: QuoteRules, paras: list[tuple[int, int]] | None = None) -> list[QuotedSpan]:
+    """Every paired quotation in ``text``, sorted by start (outermost before nested).
+
+    Marks that cannot be paired are dropped (a stray closing mark, an opening mark never closed in its paragraph);
+    the only pairing across paragraphs is the news convention described in the module docstring.
+    """
+    paras = paragraphs(text) if paras is None else paras
+    spans: list[QuotedSpan] = []
+    first_of_paragraph = 0
+    for p_index, (ps, pe) in enumerate(paras):
+        stack: list[tuple[str, int]] = []  # (mark, position)
+        for m in rules.mark_re.finditer(text, ps, pe):
+            mark, i, j = m.group(), m.start(), m.end()
+            before = text[i - 1] if i > ps else " "
+            after = text[j] if j < pe else " "
+            if len(mark) == 1 and mark in "'’" and before.isalnum() and after.isalnum():
+                continue  # an apostrophe: don't, O'Brien, Clinton’s
+            open_ctx = (before.isspace() or before in _OPEN_CONTEXT or before in rules.pairs) and not after.isspace()
+            close_ctx = not before.isspace() and not after.isalnum()
+            accepting = _accepting(stack, mark, rules)
+            if mark in rules.ambiguous:
+                if mark == "'" and (after.isdigit() or not (open_ctx or close_ctx)):
+                    continue  # '90s, rock 'n' roll
+                if close_ctx and not open_ctx:
+                    role = "close" if accepting is not None else "skip"
+                elif open_ctx and not close_ctx:
+                    role = "open"
+                else:
+                    role = "close" if accepting is not None else ("open" if mark != "'" else "skip")
+            elif mark in rules.pairs and mark not in rules.closers:
+                role = "open"  # “ is an opener except where it closes „ (or a “ left open) in closing position
+            elif mark in rules.pairs:
+                # both roles (“ ” » ‘): close what it can close, else open in opening position
+                if accepting is not None and (close_ctx or not open_ctx):
+                    role = "close"
+                elif open_ctx:
+                    role = "open"
+                else:
+                    role = "skip"
+            else:
+                role = "close" if accepting is not None else "skip"
+            if role == "open" and mark in ("“", "‘") and accepting is not None and close_ctx and not open_ctx:
+                role = "close"
+            if role == "open":
+                stack.append((mark, i))
+            elif role == "close":
+                _, start = stack[accepting]
+                del stack[accepting:]
+                spans.append(QuotedSpan(start, j, p_index, depth=accepting))
+        # an outer quote left open at the end of the paragraph continues if the next paragraph opens with a mark
+        open_double = [s for s in stack if s[0] in rules.double]
+        if open_double and p_index + 1 < len(paras):
+            mark, start = open_double[0]
+            ns = paras[p_index + 1][0]
+            first = rules.mark_re.match(text, ns)
+            if first and first.group() in rules.pairs and first.group() in rules.double:
+                spans.append(QuotedSpan(start, pe, p_index, depth=0, closed=False))
+        # depth counts the quotations that survived pairing around a span, not the marks that were open
+        mine = [s for s in spans[first_of_paragraph:]]
+        for s in mine:
+            s.depth = sum(1 for o in mine if o is not s and o.start <= s.start and o.end >= s.end)
+        first_of_paragraph = len(spans)
+    spans.sort(key=lambda s: (s.start, s.depth))
+    # link each running-on quote to the quote that opens its next paragraph
+    starts = [s.start for s in spans]
+    for index, span in enumerate(spans):
+        if not span.closed:
+            ns = paras[span.paragraph + 1][0]
+            k = bisect_left(starts, ns)
+            if k < len(spans) and spans[k].start == ns and spans[k].depth == 0:
+                span.next = k
+                spans[k].previous = index
+    return spans
+
+
+def _accepting(stack: list[tuple[str, int]], mark: str, rules: QuoteRules) -> int | None:
+    """Index in ``stack`` of the nearest opener that ``mark`` can close (a single mark does not reach past a double
+    one: the ’ of "voters’" inside “…” is an apostrophe)."""
+    single = mark not in rules.double
+    for k in range(len(stack) - 1, -1, -1):
+        opener = stack[k][0]
+        if mark in rules.pairs.get(opener, ()):
+            return k
+        if single and opener in rules.double:
+            return None
+    return None
+
+
+# --- the parse, indexed -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Cue:
+    token: object
+    start: int
+    end: int
+    speaker: object | None = None
+    content: list[tuple[int, int]] = field(default_factory=list)  # inclusive token ranges
+
+
+@dataclass
+class _Unit:
+    """One quotation: a span and the spans that continue it in the following paragraphs."""
+
+    spans: list[QuotedSpan]
+    claimed: bool = False
+
+    @property
+    def start(self) -> int:
+        return self.spans[0].start
+
+    @property
+    def end(self) -> int:
+        return self.spans[-1].end
+
+
+@dataclass
+class _Draft:
+    kind: str
+    content: list[tuple[int, int]]  # char ranges
+    cue: _Cue | None
+    speaker: object | None  # token
+    previous: _Draft | None = None
+    unresolved: bool = False
+    speaker_span: Span | None = None
+    entity: str | None = None
+    resolution: str = "unresolved"
+
+    @property
+    def start(self) -> int:
+        return min(s for s, _ in self.content)
+
+    @property
+    def end(self) -> int:
+        ends = [e for _, e in self.content]
+        if self.cue is not None:
+            ends.append(self.cue.end)
+        return max(ends)
+
+
+class _Article:
+    """The parsed article with the indexes every step shares."""
+
+    def __init__(self, doc, rules: QuoteRules, entities: list[Entity] | None):
+        self.doc = doc
+        self.text = doc.text
+        self.rules = rules
+        self.n = len(doc)
+        self.tok_starts = [t.idx for t in doc]
+        self.sents = [(s.start, s.end) for s in doc.sents]
+        self.sent_of = [0] * self.n
+        for k, (a, b) in enumerate(self.sents):
+            self.sent_of[a:b] = [k] * (b - a)
+        self.paras = paragraphs(self.text)
+        self.para_starts = [p[0] for p in self.paras]
+        self.spans = find_quoted_spans(self.text, rules, self.paras)
+        self.top = [s for s in self.spans if s.depth == 0]
+        self.top_starts = [s.start for s in self.top]
+        self.quote_of = [-1] * self.n  # index into self.units
+        self.units: list[_Unit] = []
+        self._build_units()
+        self.entities = entities
+        self.mentions: list[tuple[int, int, str, str]] = sorted(
+            (m.start, m.end, e.key, e.label) for e in (entities or ()) for m in e.mentions)
+        self.mention_starts = [m[0] for m in self.mentions]
+        self._labels = {e.key: e.label for e in entities or ()}
+        self._surnames: dict[str, str] | None = None
+        self._genders: dict[str, str | None] = {}
+        self._descriptors: dict[int, frozenset[str]] = {}
+
+    def _build_units(self) -> None:
+        index_of = {id(s): k for k, s in enumerate(self.spans)}
+        for span in self.top:
+            if span.previous is not None:
+                continue  # joined to the unit of the span it continues
+            chain = [span]
+            while chain[-1].next is not None:
+                chain.append(self.spans[chain[-1].next])
+            unit_index = len(self.units)
+            self.units.append(_Unit(chain))
+            for s in chain:
+                t0, t1 = self.tok_at(s.start), self.tok_at(s.end - 1)
+                self.quote_of[t0:t1 + 1] = [unit_index] * (t1 - t0 + 1)
+        del index_of
+
+    # positions
+    def tok_at(self, char: int) -> int:
+        return max(0, bisect_right(self.tok_starts, char) - 1)
+
+    def tok_end(self, i: int) -> int:
+        t = self.doc[i]
+        return t.idx + len(t.text)
+
+    def para_at(self, char: int) -> int:
+        return max(0, bisect_right(self.para_starts, char) - 1)
+
+    def sentence_span(self, t0: int, t1: int) -> Span:
+        s0, s1 = self.sents[self.sent_of[t0]], self.sents[self.sent_of[t1]]
+        start = self.doc[s0[0]].idx
+        end = self.tok_end(s1[1] - 1)
+        while end > start and self.text[end - 1].isspace():
+            end -= 1
+        return Span(start, end, self.text[start:end])
+
+    def span(self, start: int, end: int) -> Span:
+        return Span(start, end, self.text[start:end])
+
+    def in_quote(self, i: int) -> bool:
+        return self.quote_of[i] >= 0
+
+
+# --- cues, speakers, content ------------------------------------------------------------------------------------
+
+
+def _find_cues(art: _Article) -> list[_Cue]:
+    """Reporting verbs and phrase cues outside quotations, in text order, with speaker and content."""
+    rules, doc = art.rules, art.doc
+    cues = []
+    first_words = {p[0]: p for p in rules.phrase_cues}
+    for tok in doc:
+        i = tok.i
+        if art.quote_of[i] >= 0:
+            continue
+        lower = tok.lower_
+        phrase = first_words.get(lower)
+        if phrase and i + len(phrase) <= art.n and all(doc[i + k].lower_ == w for k, w in enumerate(phrase)):
+            cue = _Cue(tok, tok.idx, art.tok_end(i + len(phrase) - 1))
+            cue.speaker = _phrase_speaker(art, tok, len(phrase))
+            cue.content = _phrase_content(art, tok, len(phrase))
+            if cue.speaker is not None:
+                cues.append(cue)
+            continue
+        if tok.pos_ != "VERB" or tok.lemma_.lower() not in rules.cue_lemmas:
+            continue
+        start, end = _cue_extent(art, tok)
+        cue = _Cue(tok, start, end)
+        cue.speaker = _speaker(art, tok)
+        cue.content = _content(art, tok)
+        cues.append(cue)
+    return cues
+
+
+def _cue_extent(art: _Article, tok) -> tuple[int, int]:
+    deps = art.rules.deps
+    left = tok.i
+    while left - 1 >= 0 and art.doc[left - 1].head.i == tok.i and art.doc[left - 1].dep_ in deps["cue_left"]:
+        left -= 1
+    right = tok.i
+    if right + 1 < art.n and art.doc[right + 1].head.i == tok.i and art.doc[right + 1].dep_ in deps["cue_right"]:
+        right += 1
+    return art.doc[left].idx, art.tok_end(right)
+
+
+def _speaker(art: _Article, verb):
+    """The token that names who speaks through ``verb``, or ``None``."""
+    deps = art.rules.deps
+    tok = verb
+    for _ in range(4):
+        for child in tok.children:
+            if child.dep_ in deps["subject"]:
+                return _antecedent(art, child, tok)
+            if child.dep_ in deps["agent"]:
+                for obj in child.children:
+                    if obj.dep_ in deps["object"]:
+                        return obj
+        # "…, saying", "went on to say", "denied X and said": the subject of the verb this one hangs from
+        if tok.dep_ in deps["inherit_subject"] and tok.head.i != tok.i:
+            if tok.dep_ == "acl":  # "a statement saying": the verb the noun belongs to
+                tok = tok.head
+                if tok.head.i == tok.i:
+                    break
+            tok = tok.head
+            continue
+        break
+    # "…, said David Gilbert": a name or pronoun right after the verb that the parser did not call a subject
+    for k in range(verb.i + 1, min(verb.i + 4, art.n)):
+        cand = art.doc[k]
+        if cand.is_punct or art.quote_of[k] >= 0:
+            break
+        if cand.head.i == verb.i and cand.dep_ in deps["inverted_speaker"] and cand.pos_ in ("PROPN", "PRON", "NOUN"):
+            if cand.pos_ == "NOUN" and not any(c.dep_ == "det" for c in cand.children):
+                continue
+            return cand
+    return None
+
+
+def _antecedent(art: _Article, subject, verb):
+    """``subject``, or the noun a relative pronoun stands for ("Smith, who said …")."""
+    if subject.lower_ in art.rules.relative_pronouns and verb.dep_ in art.rules.deps["relative_clause"]:
+        return verb.head
+    if art.quote_of[subject.i] >= 0:
+        return None
+    return subject
+
+
+def _phrase_speaker(art: _Article, tok, length: int):
+    last = art.doc[tok.i + length - 1]
+    for child in last.children:
+        if child.dep_ in art.rules.deps["object"]:
+            return child
+    k = tok.i + length
+    if k < art.n and art.doc[k].pos_ in ("PROPN", "NOUN", "PRON") and art.quote_of[k] < 0:
+        return art.doc[k]
+    return None
+
+
+def _trim(art: _Article, a: int, b: int) -> tuple[int, int] | None:
+    """``[a, b]`` without punctuation, spaces and a leading conjunction at its edges (quotation marks are kept when
+    the quotation lies inside the range)."""
+    doc = art.doc
+    while a <= b and (doc[a].is_space or (doc[a].is_punct and art.quote_of[a] < 0) or doc[a].dep_ == "cc"):
+        a += 1
+    while b >= a and (doc[b].is_space or (doc[b].is_punct and art.quote_of[b] < 0)):
+        b -= 1
+    return (a, b) if a <= b else None
+
+
+def _content(art: _Article, verb) -> list[tuple[int, int]]:
+    """What ``verb`` reports, as inclusive token ranges (empty when it reports nothing)."""
+    deps, rules = art.rules.deps, art.rules
+    lemma = verb.lemma_.lower()
+    out = []
+    clauses = [c for c in verb.children if c.dep_ in deps["clausal_content"] or (
+        c.dep_ in deps["loose_report"] and c.i < verb.i)]
+    if clauses:
+        # one range per side of the verb ("“…,” he said, “…”" has two)
+        for side in ([c for c in clauses if c.i < verb.i], [c for c in clauses if c.i > verb.i]):
+            if side:
+                r = _trim(art, min(c.left_edge.i for c in side), max(c.right_edge.i for c in side))
+                if r:
+                    out.append(r)
+        return out
+    if lemma in rules.xcomp_verbs:
+        for c in verb.children:
+            if c.dep_ in deps["open_content"] and c.lemma_.lower() not in rules.cue_lemmas:
+                a = c.left_edge.i
+                for obj in verb.children:
+                    if obj.dep_ in deps["direct_object"] and obj.i < c.i:
+                        a = min(a, obj.left_edge.i)
+                r = _trim(art, a, c.right_edge.i)
+                if r:
+                    return [r]
+    if lemma in rules.object_verbs:
+        for c in verb.children:
+            if c.dep_ in deps["direct_object"] and c.pos_ != "PRON" and c.i > verb.i:
+                r = _trim(art, c.left_edge.i, c.right_edge.i)
+                if r:
+                    return [r]
+    # "[The plan failed], he said": the clause the verb hangs from, up to the verb's own words
+    head = verb.head
+    if verb.dep_ in deps["loose_report"] and head.i < verb.i and head.pos_ in ("VERB", "AUX"):
+        r = _trim(art, head.left_edge.i, verb.left_edge.i - 1)
+        if r:
+            out.append(r)
+    return out
+
+
+def _phrase_content(art: _Article, tok, length: int) -> list[tuple[int, int]]:
+    """"[X did Y], according to Z": the clause the phrase attaches to, without the phrase."""
+    head = tok.head if tok.head.i != tok.i else tok
+    a0, a1 = tok.left_edge.i, max(tok.right_edge.i, tok.i + length - 1)
+    if head.i == tok.i:
+        s0, s1 = art.sents[art.sent_of[tok.i]]
+        lo, hi = s0, s1 - 1
+    else:
+        lo, hi = head.left_edge.i, head.right_edge.i
+    out = []
+    for a, b in ((lo, a0 - 1), (a1 + 1, hi)):
+        r = _trim(art, a, b) if a <= b else None
+        if r:
+            out.append(r)
+    return out
+
+
+# --- assembling quotes ------------------------------------------------------------------------------------------
+
+
+def _word_count(art: _Article, t0: int, t1: int) -> int:
+    doc = art.doc
+    return sum(1 for k in range(t0, t1 + 1) if not (doc[k].is_punct or doc[k].is_space))
+
+
+def _claim(art: _Article, cue: _Cue, drafts: list[_Draft], by_cue: dict[int, _Draft]) -> None:
+    """Turn a cue with content into an indirect, mixed or direct quote, claiming the quotations it contains."""
+    doc = art.doc
+    ranges = []
+    inside: list[int] = []
+    outside_words = 0
+    for a, b in cue.content:
+        cs, ce = doc[a].idx, art.tok_end(b)
+        for k in range(a, b + 1):
+            u = art.quote_of[k]
+            if u >= 0:
+                if u not in inside:
+                    inside.append(u)
+            elif not (doc[k].is_punct or doc[k].is_space or doc[k].lower_ in art.rules.content_markers):
+                outside_words += 1
+        # a quotation cut by the range's edge is taken whole (only the part in this paragraph)
+        for u in inside:
+            for s in art.units[u].spans:
+                if s.start < ce and s.end > cs:
+                    cs, ce = min(cs, s.start), max(ce, s.end)
+        ranges.append((cs, ce))
+    if cue.speaker is None and not inside:
+        return
+    if inside and outside_words == 0:
+        content = [(s.start, s.end) for u in inside for s in art.units[u].spans]
+        kind = "direct"
+    else:
+        if outside_words < 2 and not inside:
+            return  # "he said so"
+        content = ranges
+        kind = "mixed" if inside else "indirect"
+    fresh = [u for u in inside if not art.units[u].claimed]
+    if inside and not fresh:
+        return  # the quotation already belongs to another cue
+    for u in inside:
+        art.units[u].claimed = True
+    draft = _Draft(kind, sorted(content), cue, cue.speaker)
+    drafts.append(draft)
+    if kind == "direct":
+        by_cue[cue.token.i] = draft
+
+
+def _frame(art: _Article, unit: _Unit, cues: list[_Cue], cue_pos: list[int], busy: set[int]
+           ) -> tuple[_Cue | None, bool]:
+    """The cue that introduces ``unit`` and whether it is attached to it (adjacent, on the side the punctuation
+    points to). ``busy``: token indexes of cues that already report content of their own."""
+    text, doc = art.text, art.doc
+    first, last = unit.spans[0], unit.spans[-1]
+    t_first, t_last = art.tok_at(first.start), art.tok_at(last.end - 1)
+    lo_s, hi_s = art.sent_of[t_first], art.sent_of[t_last]
+    inner = text[last.end - 2] if last.closed and last.end - first.start >= 2 else ""
+    k = last.end
+    while k < len(text) and text[k] in " \u00a0":
+        k += 1
+    after_frame = last.closed and (inner in _FRAME_PUNCT or (k < len(text) and text[k] == ","))
+    k = first.start - 1
+    while k >= 0 and text[k] in " \u00a0":
+        k -= 1
+    before_frame = k >= 0 and text[k] in ":,"
+    p_first, p_last = art.para_at(first.start), art.para_at(last.end - 1)
+    if after_frame and hi_s + 1 < len(art.sents) and art.para_at(doc[art.sents[hi_s + 1][0]].idx) == p_last:
+        hi_s += 1
+    if before_frame and lo_s > 0 and art.para_at(doc[art.sents[lo_s - 1][0]].idx) == p_first:
+        lo_s -= 1
+    lo_tok, hi_tok = art.sents[lo_s][0], art.sents[hi_s][1]
+    best, best_key, attached = None, None, False
+    for ci in range(bisect_left(cue_pos, lo_tok), bisect_left(cue_pos, hi_tok)):
+        cue = cues[ci]
+        p = art.para_at(cue.start)
+        if p < p_first or p > p_last:
+            continue
+        if cue.start >= last.end:
+            side, gap = "after", _tokens_between(art, t_last, cue.token.i)
+            if _quote_between(art, last.end, cue.start):
+                continue
+        elif cue.end <= first.start:
+            side, gap = "before", _tokens_between(art, cue.token.i, t_first)
+            if _quote_between(art, cue.end, first.start):
+                continue
+        else:
+            side, gap = "between", 0
+        preferred = side == "between" or (side == "after" and after_frame) or (
+            side == "before" and before_frame and not after_frame) or (not after_frame and not before_frame)
+        key = (not preferred, cue.token.i in busy, gap)
+        if best_key is None or key < best_key:
+            best, best_key = cue, key
+            attached = preferred and gap <= _ADJACENT_TOKENS and (side != "before" or before_frame or
+                                                                   side == "between")
+    return best, attached
+
+
+def _tokens_between(art: _Article, a: int, b: int) -> int:
+    """Tokens strictly between ``a`` and ``b`` that are not the subject words of the frame (punctuation counted)."""
+    return max(0, b - a - 1)
+
+
+def _quote_between(art: _Article, start: int, end: int) -> bool:
+    k = bisect_left(art.top_starts, start)
+    return k < len(art.top) and art.top[k].start < end
+
+
+def _ancestor_cue(art: _Article, unit: _Unit, cue_by_token: dict[int, _Cue]) -> _Cue | None:
+    """A reporting verb that governs a short quotation ("called the plan “a disaster”")."""
+    span = unit.spans[0]
+    t0, t1 = art.tok_at(span.start), art.tok_at(span.end - 1)
+    root = None
+    for k in range(t0, t1 + 1):
+        h = art.doc[k].head.i
+        if not (t0 <= h <= t1) and not art.doc[k].is_punct:
+            root = art.doc[k]
+            break
+    if root is None:
+        return None
+    tok = root.head
+    for _ in range(3):
+        cue = cue_by_token.get(tok.i)
+        if cue is not None:
+            return cue if cue.speaker is not None else None
+        if tok.head.i == tok.i or tok.pos_ in ("VERB", "AUX") and tok.dep_ in ("ROOT", "ccomp", "advcl", "relcl"):
+            break
+        tok = tok.head
+    return None
+
+
+def _whole_sentence(art: _Article, unit: _Unit) -> bool:
+    span = unit.spans[0]
+    if not span.closed or span.end - span.start < 3 or art.text[span.end - 2] not in _SENTENCE_END:
+        return False
+    t0, t1 = art.tok_at(span.start), art.tok_at(span.end - 1)
+    s0, s1 = art.sents[art.sent_of[t0]]
+    doc = art.doc
+    before_ok = all(doc[k].is_punct or doc[k].is_space for k in range(s0, t0))
+    s_end = art.sents[art.sent_of[t1]][1]
+    after_ok = all(doc[k].is_punct or doc[k].is_space for k in range(t1 + 1, s_end))
+    return before_ok and after_ok
+
+
+def _is_title(art: _Article, unit: _Unit) -> bool:
+    span = unit.spans[0]
+    if len(unit.spans) > 1 or not span.closed:
+        return False
+    if art.text[span.end - 2] in ",.!?;:":
+        return False
+    t0, t1 = art.tok_at(span.start), art.tok_at(span.end - 1)
+    words = [art.doc[k] for k in range(t0, t1 + 1) if art.doc[k].is_alpha]
+    if not words or len(words) > art.rules.title_max_words:
+        return False
+    return all(w.is_title or w.is_upper for w in words if not w.is_stop) and words[0].is_title
+
+
+def _previous(drafts: list[_Draft], unit: _Unit, art: _Article) -> _Draft | None:
+    """The most recent quote with a speaker that ends before ``unit``, within the allowed paragraph gap."""
+    best = None
+    for d in drafts:
+        if d.end <= unit.start and (d.speaker is not None or d.previous is not None):
+            if best is None or d.end > best.end:
+                best = d
+    if best is None or art.para_at(unit.start) - art.para_at(best.end - 1) > art.rules.floating_gap:
+        return None
+    return best
+
+
+def _assemble(art: _Article) -> tuple[list[_Draft], list[MarkedTerm]]:
+    rules = art.rules
+    cues = _find_cues(art)
+    cue_pos = [c.token.i for c in cues]
+    cue_by_token = {c.token.i: c for c in cues}
+    drafts: list[_Draft] = []
+    by_cue: dict[int, _Draft] = {}
+    for cue in cues:
+        if cue.content:
+            _claim(art, cue, drafts, by_cue)
+    busy = {d.cue.token.i for d in drafts if d.kind != "direct"}
+    terms: list[MarkedTerm] = []
+    for unit in art.units:
+        if unit.claimed:
+            continue
+        span = unit.spans[0]
+        t0, t1 = art.tok_at(span.start), art.tok_at(unit.end - 1)
+        short = len(unit.spans) == 1 and span.closed and _word_count(art, t0, t1) <= rules.scare_max_words
+        cue, attached = _frame(art, unit, cues, cue_pos, busy)
+        if short and not attached:
+            cue = _ancestor_cue(art, unit, cue_by_token)
+            if cue is None:
+                if not _whole_sentence(art, unit):
+                    terms.append(MarkedTerm("scare-quote", art.span(span.start, span.end),
+                                            art.sentence_span(t0, t0)))
+                    continue
+        elif not attached and cue is None and _is_title(art, unit):
+            terms.append(MarkedTerm("title", art.span(span.start, span.end), art.sentence_span(t0, t0)))
+            continue
+        content = [(s.start, s.end) for s in unit.spans]
+        if cue is not None and cue.speaker is not None:
+            draft = by_cue.get(cue.token.i)
+            if draft is not None:
+                draft.content = sorted(draft.content + content)
+            else:
+                draft = by_cue[cue.token.i] = _Draft("direct", content, cue, cue.speaker)
+                drafts.append(draft)
+            continue
+        prev = _previous(drafts, unit, art)
+        if prev is not None and prev.kind == "direct" and art.para_at(prev.end - 1) == art.para_at(unit.start):
+            prev.content = sorted(prev.content + content)
+            continue
+        if prev is not None:
+            drafts.append(_Draft("direct", content, None, None, previous=prev))
+        else:
+            drafts.append(_Draft("direct", content, None, None, unresolved=True))
+    terms.extend(_marker_terms(art))
+    drafts.sort(key=lambda d: d.start)
+    terms.sort(key=lambda t: t.span.start)
+    return drafts, terms
+
+
+def _marker_terms(art: _Article) -> list[MarkedTerm]:
+    """"so-called X", "alleged X": the marker with the noun phrase (or quotation) it qualifies."""
+    rules, doc = art.rules, art.doc
+    if rules.marker_re is None:
+        return []
+    out = []
+    for m in rules.marker_re.finditer(art.text):
+        marker = m.group(1).lower()
+        kind = rules.term_markers.get(marker)
+        m_last = art.tok_at(m.end() - 1)
+        k = m_last + 1
+        while k < art.n and doc[k].is_space:
+            k += 1
+        if kind is None or k >= art.n:
+            continue
+        if marker in rules.marker_needs_modifier:
+            mt = doc[art.tok_at(m.start())]
+            if mt.dep_ not in rules.deps["modifier"] or mt.head.i <= mt.i:
+                continue
+        u = art.quote_of[k]
+        if u >= 0 and art.units[u].start == doc[k].idx:
+            end = art.units[u].spans[0].end
+        else:
+            tok = doc[k]
+            if tok.pos_ not in ("NOUN", "PROPN", "ADJ"):
+                continue
+            while tok.dep_ in rules.deps["modifier"] and tok.head.i > tok.i and tok.head.i - k < 6:
+                tok = tok.head
+            if tok.pos_ not in ("NOUN", "PROPN"):
+                continue
+            end = art.tok_end(tok.i)
+        out.append(MarkedTerm(kind, art.span(m.start(), end), art.sentence_span(m_last, m_last)))
+    return out
+
+
+# --- speakers ---------------------------------------------------------------------------------------------------
+
+
+def _mention_range(art: _Article, tok) -> tuple[int, int]:
+    """Token range of the noun phrase headed by ``tok``, with appositions, without relative clauses."""
+    cut = art.rules.deps["speaker_cut"]
+    left, right = tok.left_edge.i, tok.i
+    for child in tok.rights:
+        if child.dep_ in cut and not (child.is_punct and child.dep_ == "punct" and right + 1 == child.i and
+                                      child.i + 1 < art.n and art.doc[child.i + 1].dep_ in art.rules.deps[
+                                          "apposition"]):
+            break
+        right = child.right_edge.i
+    doc = art.doc
+    while left < tok.i and (doc[left].is_punct or art.quote_of[left] >= 0):
+        left += 1
+    while right > tok.i and (doc[right].is_punct or art.quote_of[right] >= 0):
+        right -= 1
+    if right - left > 24:
+        left, right = max(left, tok.i - 6), tok.i
+    return left, right
+
+
+def _overlapping_mentions(art: _Article, start: int, end: int) -> list[tuple[int, int, str, str]]:
+    k = bisect_left(art.mention_starts, end)
+    out = []
+    for m in art.mentions[max(0, k - 40):k]:
+        if m[0] < end and m[1] > start:
+            out.append(m)
+    return out
+
+
+def _resolve(art: _Article, draft: _Draft) -> None:
+    """Fill the draft's speaker span, entity and resolution."""
+    if draft.previous is not None:
+        prev = draft.previous
+        draft.speaker_span, draft.entity, draft.resolution = prev.speaker_span, prev.entity, "previous"
+        if prev.speaker_span is None:
+            draft.resolution = "unresolved"
+        return
+    tok = draft.speaker
+    if tok is None:
+        return
+    left, right = _mention_range(art, tok)
+    start, end = art.doc[left].idx, art.tok_end(right)
+    draft.speaker_span = art.span(start, end)
+    rules = art.rules
+    lower = tok.lower_
+    if art.entities is None:
+        draft.resolution = "name" if tok.pos_ == "PROPN" or tok.ent_type_ else "unresolved"
+        return
+    # a name: the mention the head word is part of, or a name in apposition ("the group's leader, John Smith")
+    head_mentions = _overlapping_mentions(art, tok.idx, art.tok_end(tok.i))
+    if not head_mentions:
+        for child in tok.children:
+            if child.dep_ in rules.deps["apposition"]:
+                head_mentions = _overlapping_mentions(art, child.left_edge.idx, art.tok_end(child.right_edge.i))
+                if head_mentions:
+                    break
+    if head_mentions:
+        draft.entity, draft.resolution = head_mentions[0][2], "name"
+        return
+    if tok.pos_ == "PROPN":
+        key = _surname_index(art).get(tok.text)
+        if key is not None:
+            draft.entity, draft.resolution = key, "name"
+        return
+    if tok.pos_ == "PRON" and lower in rules.pronouns:
+        key = _resolve_pronoun(art, tok, rules.pronouns[lower])
+        if key is not None:
+            draft.entity, draft.resolution = key, "pronoun"
+        return
+    if tok.pos_ == "NOUN" and any(c.dep_ == "det" and c.lower_ in rules.determiners for c in tok.children):
+        key = _resolve_description(art, tok)
+        if key is not None:
+            draft.entity, draft.resolution = key, "description"
+
+
+def _surname_index(art: _Article) -> dict[str, str]:
+    """Last word of each entity name and form -> its key (for names the tagger missed)."""
+    if art._surnames is None:
+        index: dict[str, str] = {}
+        for e in art.entities or ():
+            for form in (e.name, *e.forms):
+                words = form.split()
+                if words:
+                    index.setdefault(words[-1], e.key)
+        art._surnames = index
+    return art._surnames
+
+
+def _gender(art: _Article, key: str) -> str | None:
+    """An entity's gender when the text states it: an honorific or a gendered noun next to one of its mentions."""
+    if key in art._genders:
+        return art._genders[key]
+    rules, doc = art.rules, art.doc
+    votes: dict[str, int] = {}
+    for start, end, k, _ in art.mentions:
+        if k != key:
+            continue
+        t0, t1 = art.tok_at(start), art.tok_at(end - 1)
+        words = [doc[j] for j in range(max(0, t0 - 3), t1 + 1)]
+        head = doc[t1]
+        words += [c for c in head.children if c.dep_ in rules.deps["apposition"]]
+        if head.dep_ in rules.deps["apposition"]:
+            words.append(head.head)
+        for w in words:
+            g = rules.honorifics.get(w.lower_) if w.i < t0 + 1 else None
+            g = g or rules.gendered.get(w.lower_)
+            if g:
+                votes[g] = votes.get(g, 0) + 1
+    gender = max(votes, key=votes.get) if votes else None
+    art._genders[key] = gender
+    return gender
+
+
+def _resolve_pronoun(art: _Article, tok, cls: str) -> str | None:
+    """The most recent compatible entity mention before ``tok`` (in the same sentence first; in earlier sentences,
+    a subject or speaker of that sentence before the other mentions)."""
+    rules, doc = art.rules, art.doc
+    labels = rules.pronoun_labels.get(cls)
+    if not labels:
+        return None
+    gender = cls if cls in ("male", "female") else None
+    s_cur = art.sent_of[tok.i]
+    floor = doc[art.sents[max(0, s_cur - rules.pronoun_back)][0]].idx
+    k = bisect_left(art.mention_starts, tok.idx) - 1
+    by_sentence: dict[int, list[tuple[int, int, str, str]]] = {}
+    while k >= 0 and art.mentions[k][0] >= floor:
+        m = art.mentions[k]
+        k -= 1
+        if m[1] > tok.idx or m[3] not in labels:
+            continue
+        t0 = art.tok_at(m[0])
+        if art.quote_of[t0] >= 0:
+            continue
+        if gender is not None and _gender(art, m[2]) not in (None, gender):
+            continue
+        by_sentence.setdefault(art.sent_of[t0], []).append(m)
+    if not by_sentence:
+        return None
+    nearest = max(by_sentence)
+    cands = by_sentence[nearest]  # most recent first
+    if nearest != s_cur:
+        subj = rules.deps["subject"] | rules.deps["passive_subject"]
+        for m in cands:
+            head = doc[art.tok_at(m[1] - 1)]
+            if head.dep_ in subj or (head.dep_ == "compound" and head.head.dep_ in subj):
+                return m[2]
+    return cands[0][2]
+
+
+def _descriptors(art: _Article, mention: tuple[int, int, str, str]) -> frozenset[str]:
+    """Words that describe one mention: its own words, title words before it ("French Ambassador …"), its
+    apposition ("…, the French ambassador") and the noun it is in apposition to."""
+    cached = art._descriptors.get(mention[0])
+    if cached is not None:
+        return cached
+    doc, deps = art.doc, art.rules.deps
+    t0, t1 = art.tok_at(mention[0]), art.tok_at(mention[1] - 1)
+    words = set()
+    toks = [doc[j] for j in range(t0, t1 + 1)]
+    j = t0 - 1
+    while j >= 0 and doc[j].pos_ in ("PROPN", "NOUN", "ADJ") and t0 <= doc[j].head.i <= t1 + 2:
+        toks.append(doc[j])
+        j -= 1
+    head = doc[t1]
+    for tok in list(toks):
+        if tok.head.i > t1 and tok.head.i <= t1 + 3 and tok.dep_ == "compound":
+            head = tok.head
+    related = [c for c in head.children if c.dep_ in deps["apposition"]]
+    if head.dep_ in deps["apposition"]:
+        related.append(head.head)
+    for r in related:
+        toks.append(r)
+        toks.extend(c for c in r.children if c.dep_ in ("compound", "amod"))
+    for tok in toks:
+        words.add(tok.lower_)
+        words.add(tok.lemma_.lower())
+    result = frozenset(words)
+    art._descriptors[mention[0]] = result
+    return result
+
+
+def _resolve_description(art: _Article, tok) -> str | None:
+    """The most recent entity whose mention shares the description's noun (or a synonym): "the envoy" -> "French
+    Ambassador Nicolas de Rivière"; failing that, the most recent entity of the noun's kind ("the company" -> ORG)."""
+    rules = art.rules
+    lemma = tok.lemma_.lower()
+    wanted = set(rules.synonyms.get(lemma, ())) | set(rules.synonyms.get(tok.lower_, ())) | {lemma, tok.lower_}
+    k = bisect_left(art.mention_starts, tok.idx) - 1
+    for j in range(k, -1, -1):
+        m = art.mentions[j]
+        if m[1] > tok.idx:
+            continue
+        if wanted & _descriptors(art, m):
+            return m[2]
+    labels = rules.descriptor_labels.get(lemma)
+    if labels:
+        s_cur = art.sent_of[tok.i]
+        floor = art.doc[art.sents[max(0, s_cur - rules.pronoun_back)][0]].idx
+        for j in range(k, -1, -1):
+            m = art.mentions[j]
+            if m[0] < floor:
+                break
+            if m[1] <= tok.idx and m[3] in labels and art.quote_of[art.tok_at(m[0])] < 0:
+                return m[2]
+    return None
+
+
+# --- the public function ----------------------------------------------------------------------------------------
+
+
+def extract_quotes(doc, entities: list[Entity] | None = None, lang: str = "en"
+                   ) -> tuple[list[Quote], list[MarkedTerm]]:
+    """Quotes and marked terms of one parsed article.
+
+    ``doc`` is a spaCy ``Doc`` of the article's cleaned text (with tagger, parser and lemmatizer); every offset in
+    the result is a character offset into ``doc.text``. ``entities`` are the article's canonical entities: when
+    given, a quote's ``speaker_entity`` is the key of the entity its speaker resolves to. Without them
+    ``speaker_entity`` is ``None`` and ``resolution`` is ``name`` (the speaker is a name), ``previous`` (a floating
+    quote) or ``unresolved``.
+
+    Returns ``(quotes, terms)`` in text order. A quote's ``content`` holds one span per quoted stretch (quotation
+    marks included for direct quotes; a quote interrupted by its speaker or running over several paragraphs has
+    several); ``cue`` is the reporting verb with its auxiliaries (``None`` for a floating quote); ``sentence`` the
+    sentences that hold its content and cue. Unbalanced quotation marks never raise: what can be paired is used, the
+    rest is left alone. A language without a rules file gives ``([], [])``.
+    """
+    rules = load_rules(lang)
+    if rules is None or len(doc) == 0:
+        return [], []
+    art = _Article(doc, rules, entities)
+    drafts, terms = _assemble(art)
+    quotes = []
+    for draft in drafts:
+        _resolve(art, draft)
+    for draft in drafts:
+        content = tuple(art.span(s, e) for s, e in draft.content)
+        t_lo = art.tok_at(draft.start)
+        t_hi = art.tok_at(draft.end - 1)
+        cue = art.span(draft.cue.start, draft.cue.end) if draft.cue is not None else None
+        quotes.append(Quote(kind=draft.kind, content=content, cue=cue, speaker=draft.speaker_span,
+                            speaker_entity=draft.entity, resolution=draft.resolution,
+                            sentence=art.sentence_span(t_lo, t_hi)))
+    return quotes, terms
+
+
+__all__ = ["extract_quotes", "find_quoted_spans", "load_rules", "paragraphs", "QuoteRules", "QuotedSpan"]
