@@ -67,7 +67,11 @@ def clean_name(text: str, lang: str = "en") -> str:
         if name.endswith(suffix) and len(name) > len(suffix) + 1:
             name = name[: -len(suffix)]
             break
-    return name.strip(" ,.;:")
+    name = name.strip(" ,;:")
+    # keep the full stop of an abbreviation ("U.S.", "Jr."); drop one that ends a sentence
+    if name.endswith(".") and not re.search(r"(?:\b[A-Za-z]\.){2,}$|\b[A-Z][a-z]?\.$", name):
+        name = name[:-1]
+    return name
 
 
 @dataclass
