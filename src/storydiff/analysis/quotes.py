@@ -49,9 +49,14 @@ from ..model import Entity, MarkedTerm, Quote, Span
 #: Characters after which a straight quotation mark opens a quote (besides whitespace and the start of a line).
 _OPEN_CONTEXT = frozenset("([{<—–-/:;,\u00a0")
 _SENTENCE_END = frozenset(".!?")
+#: Entity types that never speak ("said Friday").
+_NOT_SPEAKERS = frozenset(("DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY"))
 _FRAME_PUNCT = frozenset(",!?")
 #: Most tokens between a short quotation and its cue for the cue to count as attached ("“No,” the spokesman said").
 _ADJACENT_TOKENS = 7
+#: Most tokens between a verb and the start of the clause it reports ("said in a statement on its website that …");
+#: a clause further off is a parser attachment error more often than not.
+_CLAUSE_REACH = 12
 
 
 # --- rules ------------------------------------------------------------------------------------------------------
@@ -316,12 +321,19 @@ class _Article:
         self.rules = rules
         self.n = len(doc)
         self.tok_starts = [t.idx for t in doc]
-        self.sents = [(s.start, s.end) for s in doc.sents]
+        self.paras = paragraphs(self.text)
+        self.para_starts = [p[0] for p in self.paras]
+        # sentences never run across a paragraph break (the parser sometimes lets them)
+        breaks = {s.start for s in doc.sents} | {self.tok_at(p) for p in self.para_starts}
+        bounds = sorted(breaks | {0}) + [self.n]
+        self.sents = [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
         self.sent_of = [0] * self.n
         for k, (a, b) in enumerate(self.sents):
             self.sent_of[a:b] = [k] * (b - a)
-        self.paras = paragraphs(self.text)
-        self.para_starts = [p[0] for p in self.paras]
+        self.para_tok = [0] * self.n  # paragraph of each token
+        for k, p in enumerate(self.para_starts):
+            t = self.tok_at(p)
+            self.para_tok[t:] = [k] * (self.n - t)
         self.spans = find_quoted_spans(self.text, rules, self.paras)
         self.top = [s for s in self.spans if s.depth == 0]
         self.top_starts = [s.start for s in self.top]
@@ -446,10 +458,23 @@ def _speaker(art: _Article, verb):
         cand = art.doc[k]
         if cand.is_punct or art.quote_of[k] >= 0:
             break
-        if cand.head.i == verb.i and cand.dep_ in deps["inverted_speaker"] and cand.pos_ in ("PROPN", "PRON", "NOUN"):
+        if cand.head.i == verb.i and cand.dep_ in deps["inverted_speaker"] and cand.pos_ in (
+                "PROPN", "PRON", "NOUN") and cand.ent_type_ not in _NOT_SPEAKERS:
             if cand.pos_ == "NOUN" and not any(c.dep_ == "det" for c in cand.children):
                 continue
             return cand
+    # "“…,” Flynn, a top surrogate, said" parsed without a subject: the first name or pronoun between the quotation
+    # and the verb
+    k = verb.i - 1
+    while k >= 0 and verb.i - k <= _ADJACENT_TOKENS and art.quote_of[k] < 0 and art.doc[k].pos_ not in ("VERB",):
+        k -= 1
+    if k >= 0 and art.quote_of[k] >= 0:
+        for j in range(k + 1, verb.i):
+            cand = art.doc[j]
+            if cand.pos_ in ("PROPN", "PRON") and cand.lower_ not in art.rules.relative_pronouns:
+                while cand.dep_ in ("compound", "flat") and j < cand.head.i < verb.i:
+                    cand = cand.head
+                return cand
     return None
 
 
@@ -473,10 +498,15 @@ def _phrase_speaker(art: _Article, tok, length: int):
     return None
 
 
-def _trim(art: _Article, a: int, b: int) -> tuple[int, int] | None:
+def _trim(art: _Article, a: int, b: int, para: int | None = None) -> tuple[int, int] | None:
     """``[a, b]`` without punctuation, spaces and a leading conjunction at its edges (quotation marks are kept when
-    the quotation lies inside the range)."""
+    the quotation lies inside the range), and inside paragraph ``para`` when given."""
     doc = art.doc
+    if para is not None:
+        while a <= b and art.para_tok[a] < para:
+            a += 1
+        while b >= a and art.para_tok[b] > para:
+            b -= 1
     while a <= b and (doc[a].is_space or (doc[a].is_punct and art.quote_of[a] < 0) or doc[a].dep_ == "cc"):
         a += 1
     while b >= a and (doc[b].is_space or (doc[b].is_punct and art.quote_of[b] < 0)):
@@ -485,17 +515,20 @@ def _trim(art: _Article, a: int, b: int) -> tuple[int, int] | None:
 
 
 def _content(art: _Article, verb) -> list[tuple[int, int]]:
-    """What ``verb`` reports, as inclusive token ranges (empty when it reports nothing)."""
-    deps, rules = art.rules.deps, art.rules
+    """What ``verb`` reports, as inclusive token ranges within the verb's paragraph (empty when it reports
+    nothing)."""
+    deps, rules, doc = art.rules.deps, art.rules, art.doc
     lemma = verb.lemma_.lower()
+    para = art.para_tok[verb.i]
     out = []
     clauses = [c for c in verb.children if c.dep_ in deps["clausal_content"] or (
         c.dep_ in deps["loose_report"] and c.i < verb.i)]
     if clauses:
         # one range per side of the verb ("“…,” he said, “…”" has two)
-        for side in ([c for c in clauses if c.i < verb.i], [c for c in clauses if c.i > verb.i]):
+        right = [c for c in clauses if c.i > verb.i and c.left_edge.i - verb.i <= _CLAUSE_REACH]
+        for side in ([c for c in clauses if c.i < verb.i], right):
             if side:
-                r = _trim(art, min(c.left_edge.i for c in side), max(c.right_edge.i for c in side))
+                r = _trim(art, min(c.left_edge.i for c in side), max(c.right_edge.i for c in side), para)
                 if r:
                     out.append(r)
         return out
@@ -506,21 +539,28 @@ def _content(art: _Article, verb) -> list[tuple[int, int]]:
                 for obj in verb.children:
                     if obj.dep_ in deps["direct_object"] and obj.i < c.i:
                         a = min(a, obj.left_edge.i)
-                r = _trim(art, a, c.right_edge.i)
+                r = _trim(art, a, c.right_edge.i, para)
                 if r:
                     return [r]
     if lemma in rules.object_verbs:
         for c in verb.children:
             if c.dep_ in deps["direct_object"] and c.pos_ != "PRON" and c.i > verb.i:
-                r = _trim(art, c.left_edge.i, c.right_edge.i)
+                r = _trim(art, c.left_edge.i, c.right_edge.i, para)
                 if r:
                     return [r]
-    # "[The plan failed], he said": the clause the verb hangs from, up to the verb's own words
+    # "[The plan failed], he said" and "[Acts of protest], Mr. Obama said, [are acts of patriotism]": the clause the
+    # verb interrupts, without the verb's own words
     head = verb.head
-    if verb.dep_ in deps["loose_report"] and head.i < verb.i and head.pos_ in ("VERB", "AUX"):
-        r = _trim(art, head.left_edge.i, verb.left_edge.i - 1)
-        if r:
-            out.append(r)
+    if verb.dep_ in deps["loose_report"] and head.i != verb.i and head.pos_ in ("VERB", "AUX"):
+        v0, v1 = verb.left_edge.i, verb.right_edge.i
+        if head.left_edge.i < v0:
+            r = _trim(art, head.left_edge.i, v0 - 1, para)
+            if r:
+                out.append(r)
+        if head.right_edge.i > v1 and (head.i > v1 or doc[v1 + 1].text == ","):
+            r = _trim(art, v1 + 1, head.right_edge.i, para)
+            if r:
+                out.append(r)
     return out
 
 
@@ -555,7 +595,7 @@ def _claim(art: _Article, cue: _Cue, drafts: list[_Draft], by_cue: dict[int, _Dr
     ranges = []
     inside: list[int] = []
     outside_words = 0
-    for a, b in cue.content:
+    for a, b in _clip(art, cue):
         cs, ce = doc[a].idx, art.tok_end(b)
         for k in range(a, b + 1):
             u = art.quote_of[k]
@@ -591,6 +631,32 @@ def _claim(art: _Article, cue: _Cue, drafts: list[_Draft], by_cue: dict[int, _Dr
         by_cue[cue.token.i] = draft
 
 
+def _clip(art: _Article, cue: _Cue) -> list[tuple[int, int]]:
+    """The cue's content ranges without its speaker's words, and without the few words of the frame the parser
+    hung on a quotation ("“…,” [Tulsa] police chief Jordan said")."""
+    out = []
+    speaker = _mention_range(art, cue.speaker) if cue.speaker is not None else None
+    for a, b in cue.content:
+        if speaker is not None and speaker[0] <= b and speaker[1] >= a:
+            if speaker[0] > a:
+                b = speaker[0] - 1
+            else:
+                a = speaker[1] + 1
+        if a > b:
+            continue
+        quoted = [k for k in range(a, b + 1) if art.quote_of[k] >= 0]
+        if quoted:
+            if b < cue.token.i and 0 < b - quoted[-1] <= _ADJACENT_TOKENS:
+                b = quoted[-1]
+            elif a > cue.token.i and 0 < quoted[0] - a <= 2 and not any(
+                    art.doc[k].lower_ in art.rules.content_markers for k in range(a, quoted[0])):
+                a = quoted[0]
+        r = _trim(art, a, b)
+        if r:
+            out.append(r)
+    return out
+
+
 def _frame(art: _Article, unit: _Unit, cues: list[_Cue], cue_pos: list[int], busy: set[int]
            ) -> tuple[_Cue | None, bool]:
     """The cue that introduces ``unit`` and whether it is attached to it (adjacent, on the side the punctuation
@@ -598,7 +664,7 @@ def _frame(art: _Article, unit: _Unit, cues: list[_Cue], cue_pos: list[int], bus
     text, doc = art.text, art.doc
     first, last = unit.spans[0], unit.spans[-1]
     t_first, t_last = art.tok_at(first.start), art.tok_at(last.end - 1)
-    lo_s, hi_s = art.sent_of[t_first], art.sent_of[t_last]
+    lo_s, hi_s = art.sent_of[_inner(art, first)[0]], art.sent_of[_inner(art, last)[1]]
     inner = text[last.end - 2] if last.closed and last.end - first.start >= 2 else ""
     k = last.end
     while k < len(text) and text[k] in " \u00a0":
@@ -640,6 +706,19 @@ def _frame(art: _Article, unit: _Unit, cues: list[_Cue], cue_pos: list[int], bus
     return best, attached
 
 
+def _inner(art: _Article, span: QuotedSpan) -> tuple[int, int]:
+    """First and last word tokens inside a quotation (the parser often puts an opening mark in the sentence
+    before)."""
+    doc = art.doc
+    t0, t1 = art.tok_at(span.start), art.tok_at(span.end - 1)
+    a, b = t0, t1
+    while a < b and (doc[a].is_punct or doc[a].is_space):
+        a += 1
+    while b > a and (doc[b].is_punct or doc[b].is_space):
+        b -= 1
+    return a, b
+
+
 def _tokens_between(art: _Article, a: int, b: int) -> int:
     """Tokens strictly between ``a`` and ``b`` that are not the subject words of the frame (punctuation counted)."""
     return max(0, b - a - 1)
@@ -678,10 +757,10 @@ def _whole_sentence(art: _Article, unit: _Unit) -> bool:
     if not span.closed or span.end - span.start < 3 or art.text[span.end - 2] not in _SENTENCE_END:
         return False
     t0, t1 = art.tok_at(span.start), art.tok_at(span.end - 1)
-    s0, s1 = art.sents[art.sent_of[t0]]
+    w0, w1 = _inner(art, span)
+    s_start, s_end = art.sents[art.sent_of[w0]][0], art.sents[art.sent_of[w1]][1]
     doc = art.doc
-    before_ok = all(doc[k].is_punct or doc[k].is_space for k in range(s0, t0))
-    s_end = art.sents[art.sent_of[t1]][1]
+    before_ok = all(doc[k].is_punct or doc[k].is_space for k in range(s_start, t0))
     after_ok = all(doc[k].is_punct or doc[k].is_space for k in range(t1 + 1, s_end))
     return before_ok and after_ok
 
@@ -729,6 +808,9 @@ def _assemble(art: _Article) -> tuple[list[_Draft], list[MarkedTerm]]:
         span = unit.spans[0]
         t0, t1 = art.tok_at(span.start), art.tok_at(unit.end - 1)
         short = len(unit.spans) == 1 and span.closed and _word_count(art, t0, t1) <= rules.scare_max_words
+        if not short and _is_title(art, unit):
+            terms.append(MarkedTerm("title", art.span(span.start, span.end), art.sentence_span(t0, t0)))
+            continue
         cue, attached = _frame(art, unit, cues, cue_pos, busy)
         if short and not attached:
             cue = _ancestor_cue(art, unit, cue_by_token)
@@ -737,9 +819,6 @@ def _assemble(art: _Article) -> tuple[list[_Draft], list[MarkedTerm]]:
                     terms.append(MarkedTerm("scare-quote", art.span(span.start, span.end),
                                             art.sentence_span(t0, t0)))
                     continue
-        elif not attached and cue is None and _is_title(art, unit):
-            terms.append(MarkedTerm("title", art.span(span.start, span.end), art.sentence_span(t0, t0)))
-            continue
         content = [(s.start, s.end) for s in unit.spans]
         if cue is not None and cue.speaker is not None:
             draft = by_cue.get(cue.token.i)

@@ -8,6 +8,8 @@ are only emitted for http(s) URLs.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from collections import Counter
 from datetime import datetime, timezone
@@ -154,23 +156,36 @@ def highlighted_paragraphs(text: str, analysis) -> list[list[dict]]:
         marks.extend((c.start, c.end, "quote") for c in q.content)
     marks.extend((f.span.start, f.span.end, "fact") for f in analysis.facts)
     marks.extend((t.span.start, t.span.end, "term") for t in analysis.terms)
-    sentences = list(analysis.sentences) or [(0, len(text))]
-    paragraphs: list[list[dict]] = [[]]
-    for index, (start, end) in enumerate(sentences):
-        cuts = {start, end}
-        for m_start, m_end, _ in marks:
-            if m_end > start and m_start < end:
-                cuts.update((max(m_start, start), min(m_end, end)))
-        points = sorted(cuts)
-        pieces = []
-        for a, b in zip(points, points[1:]):
-            classes = sorted({kind for m_start, m_end, kind in marks if m_start <= a and b <= m_end})
-            pieces.append({"text": text[a:b], "marks": classes})
-        # a paragraph break inside or before the sentence starts a new paragraph
-        before = text[sentences[index - 1][1]:start] if index else ""
-        if "\n\n" in before and paragraphs[-1]:
-            paragraphs.append([])
-        paragraphs[-1].append({"index": index, "pieces": pieces})
+    bounds = list(analysis.sentences) or [(0, len(text))]
+    # each sentence runs to the start of the next, so the spaces between sentences are kept
+    sentences = [(start, bounds[i + 1][0] if i + 1 < len(bounds) else len(text)) for i, (start, _) in
+                 enumerate(bounds)]
+    if sentences and sentences[0][0] > 0:
+        sentences[0] = (0, sentences[0][1])
+    paragraphs: list[list[dict]] = []
+    seen: set[int] = set()
+    position = 0
+    for block in text.split("\n\n"):
+        p_start, p_end = position, position + len(block)
+        position = p_end + 2
+        para = []
+        for index, (s_start, s_end) in enumerate(sentences):
+            start, end = max(s_start, p_start), min(s_end, p_end)
+            if start >= end:
+                continue
+            cuts = {start, end}
+            for m_start, m_end, _ in marks:
+                if m_end > start and m_start < end:
+                    cuts.update((max(m_start, start), min(m_end, end)))
+            points = sorted(cuts)
+            pieces = [{"text": text[a:b], "marks": sorted({kind for m_start, m_end, kind in marks
+                                                          if m_start <= a and b <= m_end})}
+                      for a, b in zip(points, points[1:])]
+            # a sentence that runs over a paragraph break is shown in both; only its first part carries the anchor
+            para.append({"index": index, "anchor": index not in seen, "pieces": pieces})
+            seen.add(index)
+        if para:
+            paragraphs.append(para)
     return paragraphs
 
 
@@ -181,7 +196,24 @@ def render_html(data: dict) -> str:
     env = Environment(loader=PackageLoader("storydiff.report", "templates"), autoescape=True,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["safe_url"] = safe_url
-    return env.get_template("report.html.j2").render(r=data, by_id={a["id"]: a for a in data["articles"]})
+    script = REPORT_SCRIPT
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    return env.get_template("report.html.j2").render(r=data, by_id={a["id"]: a for a in data["articles"]},
+                                                    script=script, script_hash=f"sha256-{digest}")
+
+
+#: The report's only script (allowed by its hash in the page's Content-Security-Policy; it reads no article data):
+#: following a link to evidence inside a closed <details> opens it, so the highlighted sentence is visible.
+REPORT_SCRIPT = """
+function openTarget() {
+  var id = decodeURIComponent(location.hash.slice(1));
+  var el = id && document.getElementById(id);
+  for (var node = el; node; node = node.parentElement) { if (node.tagName === 'DETAILS') node.open = true; }
+  if (el) el.scrollIntoView({block: 'center'});
+}
+window.addEventListener('hashchange', openTarget);
+window.addEventListener('DOMContentLoaded', openTarget);
+"""
 
 
 def safe_url(url: str | None) -> str | None:
