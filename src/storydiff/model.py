@@ -242,3 +242,76 @@ class Analysis:
     quotes: tuple[Quote, ...] = ()
     facts: tuple[Fact, ...] = ()
     terms: tuple[MarkedTerm, ...] = ()
+
+
+# --- comparison records (corpus work over analysis records) ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One source's answer to a comparison question, with the sentence it comes from.
+
+    ``source`` identifies an independent source: articles of one outlet and copies of one another share it.
+    ``attributed_to`` names who the article attributes the figure to, when it does (the speaker of a quote whose
+    content holds the fact).
+    """
+
+    article_id: str
+    outlet: str
+    source: str
+    value: str | None
+    text: str
+    evidence: Span
+    qualifier: str | None = None
+    attributed_to: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FactRow:
+    """Facts from different articles that answer the same question, and whether the accounts agree.
+
+    ``status``: ``corroborated`` (independent sources agree), ``single-source``, ``conflicting`` (incompatible
+    values), ``differing-estimates`` (compatible but different figures) or ``variants`` (spellings of one name).
+    ``basis`` says why the facts were put in one row (shared words, entities, the same value). ``internal`` marks a
+    row found inside one article (the article contradicts itself).
+    """
+
+    question: str
+    kind: str
+    status: str
+    claims: tuple[Claim, ...]
+    basis: str
+    internal: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteRef:
+    article_id: str
+    outlet: str
+    source: str
+    kind: str
+    speaker: str | None
+    cue: str | None
+    content: str
+    evidence: Span
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteMatch:
+    """One statement as several outlets report it: the wording differences (``diff``, word-level against the first
+    quote: ``(op, text)`` with op in equal/delete/insert) and what differs in the attribution (``flags``)."""
+
+    quotes: tuple[QuoteRef, ...]
+    similarity: float
+    diff: tuple[tuple[str, ...], ...]
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Omission:
+    """What most other sources covering an event carry and this outlet leaves out (``kind``: fact or voice)."""
+
+    outlet: str
+    kind: str
+    what: str
+    carried_by: tuple[str, ...]

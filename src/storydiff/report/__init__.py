@@ -95,6 +95,7 @@ def build_report(store, *, include_text: bool = True, limit: int | None = None) 
                          for aid in members]}
             for number, members in enumerate(groups, 1)],
         "entities": entities,
+        "comparisons": [c for c in [comparison_section(store)] if c] if hasattr(store, "iter_analyses") else [],
         "problems": problems,
         "runs": runs,
     }
@@ -189,6 +190,41 @@ def highlighted_paragraphs(text: str, analysis) -> list[list[dict]]:
     return paragraphs
 
 
+def comparison_section(store, article_ids=None, scope: str = "all articles") -> dict | None:
+    """The cross-outlet comparison of a group of articles (an event, a storyline, or the whole store) as report
+    data. ``None`` when fewer than two analysed articles are in the group."""
+    from ..compare import accounts_from, compare
+
+    accounts = accounts_from(store, article_ids)
+    if len(accounts) < 2:
+        return None
+    result = compare(accounts, store.duplicate_links())
+    by_id = {a.article_id: a.analysis for a in accounts}
+
+    def claim(c) -> dict:
+        return {"article_id": c.article_id, "outlet": c.outlet, "source": c.source, "value": c.value,
+                "text": c.text, "qualifier": c.qualifier, "attributed_to": c.attributed_to,
+                "evidence": _span(c.evidence), "sentence": _sentence_index(by_id[c.article_id], c.evidence.start)}
+
+    rows = [{"question": r.question, "kind": r.kind, "status": r.status, "internal": r.internal, "basis": r.basis,
+             "claims": [claim(c) for c in r.claims]} for r in result.rows]
+    counts = Counter(r["status"] for r in rows)
+    return {
+        "scope": scope, "articles": list(result.article_ids), "sources": result.sources,
+        "counts": {k: counts.get(k, 0) for k in ("corroborated", "single-source", "conflicting",
+                                                 "differing-estimates", "variants")},
+        "internal_inconsistencies": sum(1 for r in rows if r["internal"]),
+        "rows": rows,
+        "quotes": [{"similarity": m.similarity, "flags": list(m.flags), "diff": [list(op) for op in m.diff],
+                    "quotes": [{"article_id": q.article_id, "outlet": q.outlet, "kind": q.kind, "speaker": q.speaker,
+                                "cue": q.cue, "content": q.content, "evidence": _span(q.evidence),
+                                "sentence": _sentence_index(by_id[q.article_id], q.evidence.start)}
+                               for q in m.quotes]} for m in result.quotes],
+        "omissions": [{"outlet": o.outlet, "kind": o.kind, "what": o.what, "carried_by": list(o.carried_by)}
+                      for o in result.omissions],
+    }
+
+
 def render_html(data: dict) -> str:
     """The report as one self-contained HTML page (inline CSS, no scripts from elsewhere, no network requests)."""
     from jinja2 import Environment, PackageLoader
@@ -196,6 +232,7 @@ def render_html(data: dict) -> str:
     env = Environment(loader=PackageLoader("storydiff.report", "templates"), autoescape=True,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["safe_url"] = safe_url
+    env.filters["figure"] = figure
     script = REPORT_SCRIPT
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     return env.get_template("report.html.j2").render(r=data, by_id={a["id"]: a for a in data["articles"]},
@@ -214,6 +251,18 @@ function openTarget() {
 window.addEventListener('hashchange', openTarget);
 window.addEventListener('DOMContentLoaded', openTarget);
 """
+
+
+def figure(value) -> str:
+    """A fact's value for reading: "1000000" -> "1,000,000"; other values as they are."""
+    if value is None:
+        return "?"
+    text = str(value)
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return f"{number:,.0f}" if number == int(number) else f"{number:,}"
 
 
 def safe_url(url: str | None) -> str | None:
