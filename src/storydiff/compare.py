@@ -482,17 +482,19 @@ def match_quotes(accounts: Sequence[Account], links: Iterable[DuplicateLink] = (
         if len(idxs) < 2:
             continue
         quotes = tuple(refs[k] for k in sorted(idxs))
+        # lists of outlets follow the quotes' order (by article id), never the outlets' names
         flags = []
         speakers = {entity_key(q.speaker) for q in quotes if q.speaker}
         if len(speakers) > 1:
             flags.append("attributed to different speakers: " + " / ".join(
-                sorted({f"{q.speaker} ({q.outlet})" for q in quotes if q.speaker})))
+                dict.fromkeys(f"{q.speaker} ({q.outlet})" for q in quotes if q.speaker)))
         if any(q.speaker is None for q in quotes) and speakers:
-            flags.append("unattributed in " + ", ".join(sorted({q.outlet for q in quotes if q.speaker is None})))
+            flags.append("unattributed in " + ", ".join(dict.fromkeys(q.outlet for q in quotes if q.speaker is None)))
         kinds = {q.kind for q in quotes}
         if "direct" in kinds and kinds - {"direct"}:
-            flags.append("quoted directly by " + ", ".join(sorted({q.outlet for q in quotes if q.kind == "direct"}))
-                         + "; paraphrased by " + ", ".join(sorted({q.outlet for q in quotes if q.kind != "direct"})))
+            flags.append("quoted directly by " + ", ".join(dict.fromkeys(q.outlet for q in quotes if q.kind == "direct"))
+                         + "; paraphrased by " + ", ".join(dict.fromkeys(q.outlet for q in quotes
+                                                                          if q.kind != "direct")))
         matches.append(QuoteMatch(quotes, round(best.get(key, 0.0), 3), _word_diff(quotes[0].content,
                                                                                    quotes[1].content), tuple(flags)))
     matches.sort(key=lambda m: (-len(m.quotes), -m.similarity, m.quotes[0].article_id, m.quotes[0].evidence.start))
@@ -512,6 +514,8 @@ def find_omissions(accounts: Sequence[Account], rows: Sequence[FactRow], matches
     all_sources = sorted(set(source_of.values()))
     out: list[Omission] = []
 
+    order: list[tuple[str, str, str]] = []  # (kind, what, source): sorted by source id, never by outlet name
+
     def check(kind: str, what: str, carriers: set[str]) -> None:
         for src in all_sources:
             if src in carriers:
@@ -519,7 +523,8 @@ def find_omissions(accounts: Sequence[Account], rows: Sequence[FactRow], matches
             others = len(all_sources) - 1
             if len(carriers) >= 2 and len(carriers) * 2 > others:
                 out.append(Omission(label_of_source[src], kind, what,
-                                    tuple(sorted(label_of_source[c] for c in carriers))))
+                                    tuple(label_of_source[c] for c in sorted(carriers))))
+                order.append((kind, what, src))
 
     for row in rows:
         if row.internal or row.kind == "name":
@@ -540,8 +545,7 @@ def find_omissions(accounts: Sequence[Account], rows: Sequence[FactRow], matches
             names.setdefault(key, ent.name)
     for key in sorted(voices):
         check("voice", names[key], voices[key])
-    out.sort(key=lambda o: (o.kind, o.what, o.carried_by, o.outlet))
-    return out
+    return [o for _, o in sorted(zip(order, out), key=lambda pair: pair[0])]
 
 
 @dataclass(frozen=True)
