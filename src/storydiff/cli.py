@@ -257,5 +257,45 @@ def report(ctx: click.Context, out: str, formats: tuple[str, ...], limit: int | 
         click.echo(f"{fmt}: {Path(path).resolve()}")
 
 
+@main.command()
+@click.option("--articles", "article_ids", multiple=True, metavar="ID", help="Only these articles (default: all).")
+@click.option("--all-rows", is_flag=True, help="Also list single-source facts.")
+@click.option("--json", "as_json", is_flag=True, help="The comparison as JSON (the report's schema).")
+@click.pass_context
+def compare(ctx: click.Context, article_ids: tuple[str, ...], all_rows: bool, as_json: bool) -> None:
+    """Where the stored accounts agree and diverge: conflicting, differing, corroborated and single-source facts,
+    name variants, the same quotes across outlets, and what each outlet leaves out."""
+    from .report import comparison_section
+
+    store = _open(ctx.obj["db"])
+    try:
+        section = comparison_section(store, list(article_ids) or None)
+    finally:
+        store.close()
+    if section is None:
+        raise click.ClickException("fewer than two analysed articles: run `storydiff analyze` first")
+    if as_json:
+        click.echo(json.dumps(section, ensure_ascii=False, indent=1))
+        return
+    counts = ", ".join(f"{n} {k.replace('-', ' ')}" for k, n in section["counts"].items())
+    click.echo(f"{len(section['articles'])} articles, {section['sources']} independent sources: {counts}")
+    for row in section["rows"]:
+        if row["status"] == "single-source" and not all_rows:
+            continue
+        flag = " (inside one article)" if row["internal"] else ""
+        click.echo(f"\n[{row['status'].upper()}{flag}] {row['question']}")
+        for c in row["claims"]:
+            who = f", attributed to {c['attributed_to']}" if c["attributed_to"] else ""
+            click.echo(f"  {c['outlet']}: {c['value']}  \"{c['text']}\"{who}")
+            click.echo(f"      evidence: {c['evidence']['text'][:160]}")
+    for m in section["quotes"]:
+        click.echo("\n[SAME STATEMENT] " + "; ".join(m["flags"]))
+        for q in m["quotes"]:
+            click.echo(f"  {q['outlet']} ({q['kind']}, {q['speaker'] or 'unattributed'}): \"{q['content'][:160]}\"")
+    for o in section["omissions"]:
+        click.echo(f"\n[LEFT OUT] {o['outlet']} leaves out {o['kind']} '{o['what']}' (carried by "
+                   f"{', '.join(o['carried_by'])})")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

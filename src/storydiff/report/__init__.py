@@ -200,11 +200,21 @@ def comparison_section(store, article_ids=None, scope: str = "all articles") -> 
         return None
     result = compare(accounts, store.duplicate_links())
     by_id = {a.article_id: a.analysis for a in accounts}
+    texts: dict[str, str] = {}
+
+    def evidence(c) -> dict:
+        span = _span(c.evidence)
+        if not span["text"]:  # name rows point at a sentence by offsets only: quote it from the article
+            if c.article_id not in texts:
+                art = store.get_article(c.article_id)
+                texts[c.article_id] = art.text if art else ""
+            span["text"] = texts[c.article_id][span["start"]:span["end"]].strip()
+        return span
 
     def claim(c) -> dict:
         return {"article_id": c.article_id, "outlet": c.outlet, "source": c.source, "value": c.value,
                 "text": c.text, "qualifier": c.qualifier, "attributed_to": c.attributed_to,
-                "evidence": _span(c.evidence), "sentence": _sentence_index(by_id[c.article_id], c.evidence.start)}
+                "evidence": evidence(c), "sentence": _sentence_index(by_id[c.article_id], c.evidence.start)}
 
     rows = [{"question": r.question, "kind": r.kind, "status": r.status, "internal": r.internal, "basis": r.basis,
              "claims": [claim(c) for c in r.claims]} for r in result.rows]
