@@ -25,6 +25,7 @@ TOLERANCE = 0.005
 #: check name -> bench module with a gate() function
 CHECKS = {
     "quotes": "quotes_polnear",
+    "stories": "stories_events",
 }
 
 

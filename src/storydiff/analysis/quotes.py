@@ -24,13 +24,16 @@ How it works, in linear passes over the text and the parse:
    A quote with no cue in its frame continues the previous quote of its paragraph, or takes the speaker of the
    most recent quote (``resolution="previous"``), or stays ``unresolved``.
 5. **Marked terms**: a short quotation (at most ``scare_quote_max_words`` words) with no cue attached to it is a
-   scare quote (``MarkedTerm(kind="scare-quote")``), a longer title-cased one a ``title``; "so-called X" and
-   "alleged X" (the rules file's ``term_markers``) give ``so-called`` and ``alleged`` terms.
+   scare quote (``MarkedTerm(kind="scare-quote")``), unless a reporting verb governs it ("critics called the plan
+   “a disaster”": a mixed quote); a longer title-cased one is a ``title``; "so-called X" and "alleged X" (the rules
+   file's ``term_markers``) give ``so-called`` and ``alleged`` terms.
 6. **Speakers are resolved** to the article's entities when ``entities`` is given: a name through the mention it
-   overlaps (``name``); a pronoun to the most recent compatible entity mention before it, PERSON for he/she with the
-   gender from the pronoun where the entity's gender is known from an honorific or a gendered noun (``pronoun``); a
-   definite description ("the envoy", "the embassy") to the most recent entity whose mention, title words or
-   apposition share the noun or one of its synonyms from the rules file (``description``).
+   overlaps (``name``); a pronoun (``pronoun``) to the previous quote's speaker when nobody else who fits was named
+   since, else to the most recent compatible entity mention before it -- he/she a PERSON whose gender, where the
+   article states it (an honorific, a gendered noun, pronouns that can only refer to that person), is the pronoun's,
+   it/they the subject of an earlier sentence; a definite description ("the envoy", "the embassy") to the most
+   recent entity whose mention, title words or apposition share the noun or a synonym from the rules file
+   (``description``), a proper adjective having to fit too ("the Cuban envoy" is not the French one).
 
 Languages without a rules file yield no quotes and no terms (nothing is guessed from another language's words).
 """
@@ -50,6 +53,8 @@ from ..model import Entity, MarkedTerm, Quote, Span
 _OPEN_CONTEXT = frozenset("([{<—–-/:;,\u00a0")
 _SENTENCE_END = frozenset(".!?")
 #: Entity types that never speak ("said Friday").
+_NOMINAL = frozenset(("pobj", "compound", "poss", "appos", "nmod", "npadvmod"))
+_COMPLEMENTS = frozenset(("dobj", "dative", "oprd", "attr", "xcomp", "ccomp", "prep", "acomp"))
 _NOT_SPEAKERS = frozenset(("DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY"))
 _FRAME_PUNCT = frozenset(",!?")
 #: Most tokens between a short quotation and its cue for the cue to count as attached ("“No,” the spokesman said").
@@ -62,7 +67,7 @@ _CLAUSE_REACH = 12
 # --- rules ------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class QuoteRules:
     """The language data of ``data/quotes/<lang>.json``, as sets and compiled patterns."""
 
@@ -70,6 +75,9 @@ class QuoteRules:
     speech_verbs: frozenset[str]
     object_verbs: frozenset[str]
     xcomp_verbs: frozenset[str]
+    prepositional_content: dict[str, frozenset[str]]
+    parenthetical_verbs: frozenset[str]
+    marker_verbs: frozenset[str]
     cue_lemmas: frozenset[str]
     phrase_cues: tuple[tuple[str, ...], ...]
     relative_pronouns: frozenset[str]
@@ -87,8 +95,10 @@ class QuoteRules:
     pronouns: dict[str, str]
     pronoun_labels: dict[str, frozenset[str]]
     honorifics: dict[str, str]
+    gender_pronouns: dict[str, str]
     gendered: dict[str, str]
     determiners: frozenset[str]
+    person_roles: frozenset[str]
     synonyms: dict[str, frozenset[str]]
     descriptor_labels: dict[str, frozenset[str]]
     term_markers: dict[str, str]
@@ -118,7 +128,9 @@ def load_rules(lang: str = "en") -> QuoteRules | None:
     speech, objects, xcomp = (frozenset(raw[k]) for k in ("speech_verbs", "object_verbs", "xcomp_verbs"))
     return QuoteRules(
         lang=lang, speech_verbs=speech, object_verbs=objects, xcomp_verbs=xcomp,
-        cue_lemmas=speech | objects | xcomp,
+        prepositional_content={k: frozenset(v) for k, v in raw["prepositional_content"].items()},
+        parenthetical_verbs=frozenset(raw["parenthetical_verbs"]), marker_verbs=frozenset(raw["marker_verbs"]),
+        cue_lemmas=speech | objects | xcomp | frozenset(raw["prepositional_content"]),
         phrase_cues=tuple(tuple(p) for p in raw["phrase_cues"]),
         relative_pronouns=frozenset(raw["relative_pronouns"]),
         content_markers=frozenset(raw["content_markers"]),
@@ -130,8 +142,9 @@ def load_rules(lang: str = "en") -> QuoteRules | None:
         floating_gap=int(raw["floating_max_paragraph_gap"]), pronoun_back=int(raw["pronoun_max_sentences_back"]),
         pronouns=dict(raw["pronouns"]),
         pronoun_labels={k: frozenset(v) for k, v in raw["pronoun_labels"].items()},
-        honorifics=dict(raw["honorifics"]), gendered=gendered,
+        honorifics=dict(raw["honorifics"]), gendered=gendered, gender_pronouns=dict(raw["gender_pronouns"]),
         determiners=frozenset(raw["descriptor_determiners"]),
+        person_roles=frozenset(raw["descriptor_person_roles"]),
         synonyms={k: frozenset(v) for k, v in synonyms.items()},
         descriptor_labels={k: frozenset(v) for k, v in raw["descriptor_labels"].items()},
         term_markers={k.lower(): v for k, v in markers.items()},
@@ -218,8 +231,11 @@ def find_quoted_spans(text: str, rules: QuoteRules, paras: list[tuple[int, int]]
             if role == "open":
                 stack.append((mark, i))
             elif role == "close":
-                _, start = stack[accepting]
+                opener, start = stack[accepting]
                 del stack[accepting:]
+                inner = text[start + len(opener):i]
+                if opener not in rules.double and len(inner) == 1 and inner.isalpha():
+                    continue  # an elision, not a quotation: rock 'n' roll
                 spans.append(QuotedSpan(start, j, p_index, depth=accepting))
         # an outer quote left open at the end of the paragraph continues if the next paragraph opens with a mark
         open_double = [s for s in stack if s[0] in rules.double]
@@ -295,7 +311,6 @@ class _Draft:
     cue: _Cue | None
     speaker: object | None  # token
     previous: _Draft | None = None
-    unresolved: bool = False
     speaker_span: Span | None = None
     entity: str | None = None
     resolution: str = "unresolved"
@@ -320,11 +335,15 @@ class _Article:
         self.text = doc.text
         self.rules = rules
         self.n = len(doc)
-        self.tok_starts = [t.idx for t in doc]
+        # token attributes as arrays: only the few tokens that matter become Token objects
+        from spacy.attrs import IDX, LEMMA, LOWER, POS, SENT_START
+        table = doc.to_array([IDX, LEMMA, LOWER, POS, SENT_START])
+        self.tok_starts = table[:, 0].tolist()
+        self.lemmas, self.lowers, self.pos = table[:, 1], table[:, 2], table[:, 3]
         self.paras = paragraphs(self.text)
         self.para_starts = [p[0] for p in self.paras]
         # sentences never run across a paragraph break (the parser sometimes lets them)
-        breaks = {s.start for s in doc.sents} | {self.tok_at(p) for p in self.para_starts}
+        breaks = set((table[:, 4] == 1).nonzero()[0].tolist()) | {self.tok_at(p) for p in self.para_starts}
         bounds = sorted(breaks | {0}) + [self.n]
         self.sents = [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
         self.sent_of = [0] * self.n
@@ -345,12 +364,13 @@ class _Article:
             (m.start, m.end, e.key, e.label) for e in (entities or ()) for m in e.mentions)
         self.mention_starts = [m[0] for m in self.mentions]
         self._labels = {e.key: e.label for e in entities or ()}
+        self._names = {e.key: e.name for e in entities or ()}
         self._surnames: dict[str, str] | None = None
         self._genders: dict[str, str | None] = {}
+        self._pronoun_votes: dict[str, dict[str, int]] | None = None
         self._descriptors: dict[int, frozenset[str]] = {}
 
     def _build_units(self) -> None:
-        index_of = {id(s): k for k, s in enumerate(self.spans)}
         for span in self.top:
             if span.previous is not None:
                 continue  # joined to the unit of the span it continues
@@ -362,7 +382,6 @@ class _Article:
             for s in chain:
                 t0, t1 = self.tok_at(s.start), self.tok_at(s.end - 1)
                 self.quote_of[t0:t1 + 1] = [unit_index] * (t1 - t0 + 1)
-        del index_of
 
     # positions
     def tok_at(self, char: int) -> int:
@@ -376,18 +395,17 @@ class _Article:
         return max(0, bisect_right(self.para_starts, char) - 1)
 
     def sentence_span(self, t0: int, t1: int) -> Span:
+        """The sentences from the one holding token ``t0`` to the one holding token ``t1``."""
         s0, s1 = self.sents[self.sent_of[t0]], self.sents[self.sent_of[t1]]
-        start = self.doc[s0[0]].idx
-        end = self.tok_end(s1[1] - 1)
+        start, end = self.tok_starts[s0[0]], self.tok_end(s1[1] - 1)
         while end > start and self.text[end - 1].isspace():
             end -= 1
+        while start < end and self.text[start].isspace():
+            start += 1
         return Span(start, end, self.text[start:end])
 
     def span(self, start: int, end: int) -> Span:
         return Span(start, end, self.text[start:end])
-
-    def in_quote(self, i: int) -> bool:
-        return self.quote_of[i] >= 0
 
 
 # --- cues, speakers, content ------------------------------------------------------------------------------------
@@ -395,13 +413,19 @@ class _Article:
 
 def _find_cues(art: _Article) -> list[_Cue]:
     """Reporting verbs and phrase cues outside quotations, in text order, with speaker and content."""
+    import numpy as np
+    from spacy.symbols import VERB
+
     rules, doc = art.rules, art.doc
     cues = []
     first_words = {p[0]: p for p in rules.phrase_cues}
-    for tok in doc:
-        i = tok.i
+    hashes = _hashes(rules)
+    verbs = np.isin(art.lemmas, hashes["cue_lemmas"]) & (art.pos == VERB)
+    firsts = np.isin(art.lowers, hashes["phrase_firsts"])
+    for i in (verbs | firsts).nonzero()[0].tolist():
         if art.quote_of[i] >= 0:
             continue
+        tok = doc[i]
         lower = tok.lower_
         phrase = first_words.get(lower)
         if phrase and i + len(phrase) <= art.n and all(doc[i + k].lower_ == w for k, w in enumerate(phrase)):
@@ -411,7 +435,7 @@ def _find_cues(art: _Article) -> list[_Cue]:
             if cue.speaker is not None:
                 cues.append(cue)
             continue
-        if tok.pos_ != "VERB" or tok.lemma_.lower() not in rules.cue_lemmas:
+        if not verbs[i]:
             continue
         start, end = _cue_extent(art, tok)
         cue = _Cue(tok, start, end)
@@ -419,6 +443,19 @@ def _find_cues(art: _Article) -> list[_Cue]:
         cue.content = _content(art, tok)
         cues.append(cue)
     return cues
+
+
+@lru_cache(maxsize=None)
+def _hashes(rules: QuoteRules) -> dict:
+    """spaCy string hashes of the word lists matched against token arrays."""
+    import numpy as np
+    from spacy.strings import hash_string
+
+    def arr(words):
+        return np.array(sorted(hash_string(w) for w in words), dtype=np.uint64)
+
+    return {"cue_lemmas": arr(rules.cue_lemmas), "phrase_firsts": arr(p[0] for p in rules.phrase_cues),
+            "gender_pronouns": arr(rules.gender_pronouns)}
 
 
 def _cue_extent(art: _Article, tok) -> tuple[int, int]:
@@ -439,11 +476,18 @@ def _speaker(art: _Article, verb):
     for _ in range(4):
         for child in tok.children:
             if child.dep_ in deps["subject"]:
+                if art.para_tok[child.i] != art.para_tok[verb.i]:
+                    return _paragraph_subject(art, verb)
                 return _antecedent(art, child, tok)
             if child.dep_ in deps["agent"]:
                 for obj in child.children:
                     if obj.dep_ in deps["object"]:
                         return obj
+        # "forced Stumpf to admit": the object of the verb is the one who speaks
+        if tok.dep_ in deps["open_content"] and tok.head.i != tok.i:
+            objects = [c for c in tok.head.children if c.dep_ in deps["direct_object"] and c.i < tok.i]
+            if objects:
+                return objects[0] if art.quote_of[objects[0].i] < 0 else None
         # "…, saying", "went on to say", "denied X and said": the subject of the verb this one hangs from
         if tok.dep_ in deps["inherit_subject"] and tok.head.i != tok.i:
             if tok.dep_ == "acl":  # "a statement saying": the verb the noun belongs to
@@ -478,10 +522,29 @@ def _speaker(art: _Article, verb):
     return None
 
 
+def _paragraph_subject(art: _Article, verb):
+    """When the parser took a subject from another paragraph: the first name or pronoun of the verb's own
+    paragraph, if it comes before the verb ("Credit: RFA || Dilnur Reyhan, president of …, said")."""
+    para = art.para_tok[verb.i]
+    k = verb.i - 1
+    while k > 0 and art.para_tok[k - 1] == para:
+        k -= 1
+    for j in range(k, verb.i):
+        cand = art.doc[j]
+        if art.quote_of[j] >= 0:
+            return None
+        if cand.pos_ in ("PROPN", "PRON") and cand.lower_ not in art.rules.relative_pronouns:
+            while cand.dep_ in ("compound", "flat") and j < cand.head.i < verb.i:
+                cand = cand.head
+            return cand
+    return None
+
+
 def _antecedent(art: _Article, subject, verb):
     """``subject``, or the noun a relative pronoun stands for ("Smith, who said …")."""
-    if subject.lower_ in art.rules.relative_pronouns and verb.dep_ in art.rules.deps["relative_clause"]:
-        return verb.head
+    if subject.lower_ in art.rules.relative_pronouns:
+        # "Smith, who said": the noun the clause belongs to; a stray "that"/"which" subject names nobody
+        return verb.head if verb.dep_ in art.rules.deps["relative_clause"] else None
     if art.quote_of[subject.i] >= 0:
         return None
     return subject
@@ -521,8 +584,12 @@ def _content(art: _Article, verb) -> list[tuple[int, int]]:
     lemma = verb.lemma_.lower()
     para = art.para_tok[verb.i]
     out = []
+    parenthetical = lemma in rules.parenthetical_verbs
     clauses = [c for c in verb.children if c.dep_ in deps["clausal_content"] or (
-        c.dep_ in deps["loose_report"] and c.i < verb.i)]
+        parenthetical and c.dep_ in deps["loose_report"] and c.i < verb.i)]
+    if lemma in rules.marker_verbs:
+        # "found [that …]" reports, "found it difficult" does not
+        clauses = [c for c in clauses if any(m.lower_ in rules.content_markers for m in c.children)]
     if clauses:
         # one range per side of the verb ("“…,” he said, “…”" has two)
         right = [c for c in clauses if c.i > verb.i and c.left_edge.i - verb.i <= _CLAUSE_REACH]
@@ -545,13 +612,32 @@ def _content(art: _Article, verb) -> list[tuple[int, int]]:
     if lemma in rules.object_verbs:
         for c in verb.children:
             if c.dep_ in deps["direct_object"] and c.pos_ != "PRON" and c.i > verb.i:
-                r = _trim(art, c.left_edge.i, c.right_edge.i, para)
+                # "accused [Clinton of lying]", "cited [the comments as an example]"
+                b = c.right_edge.i
+                for d in verb.children:
+                    if d.i == b + 1 and d.dep_ in deps["object_complement"] and d.ent_type_ not in _NOT_SPEAKERS:
+                        b = d.right_edge.i
+                r = _trim(art, c.left_edge.i, b, para)
                 if r:
                     return [r]
+    preps = rules.prepositional_content.get(lemma)
+    if preps:
+        # "called [for a boycott]", "warned [of a crisis]"
+        for c in verb.children:
+            if c.dep_ in deps["preposition"] and c.lower_ in preps and c.i > verb.i:
+                objs = [o for o in c.children if o.dep_ in deps["object"] or o.dep_ in ("pcomp",)]
+                if objs:
+                    b = max(o.right_edge.i for o in objs)
+                    for d in verb.children:
+                        if d.i == b + 1 and d.dep_ in deps["open_content"]:  # "called on X [to act]"
+                            b = d.right_edge.i
+                    r = _trim(art, objs[0].left_edge.i, b, para)
+                    if r:
+                        return [r]
     # "[The plan failed], he said" and "[Acts of protest], Mr. Obama said, [are acts of patriotism]": the clause the
     # verb interrupts, without the verb's own words
     head = verb.head
-    if verb.dep_ in deps["loose_report"] and head.i != verb.i and head.pos_ in ("VERB", "AUX"):
+    if parenthetical and verb.dep_ in deps["loose_report"] and head.i != verb.i and head.pos_ in ("VERB", "AUX"):
         v0, v1 = verb.left_edge.i, verb.right_edge.i
         if head.left_edge.i < v0:
             r = _trim(art, head.left_edge.i, v0 - 1, para)
@@ -683,15 +769,17 @@ def _frame(art: _Article, unit: _Unit, cues: list[_Cue], cue_pos: list[int], bus
     best, best_key, attached = None, None, False
     for ci in range(bisect_left(cue_pos, lo_tok), bisect_left(cue_pos, hi_tok)):
         cue = cues[ci]
+        if cue.speaker is None:
+            continue
         p = art.para_at(cue.start)
         if p < p_first or p > p_last:
             continue
         if cue.start >= last.end:
-            side, gap = "after", _tokens_between(art, t_last, cue.token.i)
+            side, gap = "after", cue.token.i - t_last - 1
             if _quote_between(art, last.end, cue.start):
                 continue
         elif cue.end <= first.start:
-            side, gap = "before", _tokens_between(art, cue.token.i, t_first)
+            side, gap = "before", t_first - cue.token.i - 1
             if _quote_between(art, cue.end, first.start):
                 continue
         else:
@@ -719,18 +807,14 @@ def _inner(art: _Article, span: QuotedSpan) -> tuple[int, int]:
     return a, b
 
 
-def _tokens_between(art: _Article, a: int, b: int) -> int:
-    """Tokens strictly between ``a`` and ``b`` that are not the subject words of the frame (punctuation counted)."""
-    return max(0, b - a - 1)
-
-
 def _quote_between(art: _Article, start: int, end: int) -> bool:
     k = bisect_left(art.top_starts, start)
     return k < len(art.top) and art.top[k].start < end
 
 
-def _ancestor_cue(art: _Article, unit: _Unit, cue_by_token: dict[int, _Cue]) -> _Cue | None:
-    """A reporting verb that governs a short quotation ("called the plan “a disaster”")."""
+def _ancestor_cue(art: _Article, unit: _Unit, cue_by_token: dict[int, _Cue]) -> tuple[_Cue, object] | None:
+    """A reporting verb with a speaker that governs a short quotation ("called the plan “a disaster”"), and its
+    child that holds the quotation."""
     span = unit.spans[0]
     t0, t1 = art.tok_at(span.start), art.tok_at(span.end - 1)
     root = None
@@ -741,15 +825,23 @@ def _ancestor_cue(art: _Article, unit: _Unit, cue_by_token: dict[int, _Cue]) -> 
             break
     if root is None:
         return None
-    tok = root.head
+    child, tok = root, root.head
     for _ in range(3):
         cue = cue_by_token.get(tok.i)
         if cue is not None:
-            return cue if cue.speaker is not None else None
+            return (cue, child) if cue.speaker is not None and child.i > tok.i else None
         if tok.head.i == tok.i or tok.pos_ in ("VERB", "AUX") and tok.dep_ in ("ROOT", "ccomp", "advcl", "relcl"):
             break
-        tok = tok.head
+        child, tok = tok, tok.head
     return None
+
+
+def _governed_content(art: _Article, cue: _Cue, child) -> tuple[int, int] | None:
+    """What a naming or describing verb says of its object: "called [Clinton a “champion”]"."""
+    verb = cue.token
+    a = min([c.left_edge.i for c in verb.children if verb.i < c.i <= child.i and c.dep_ in _COMPLEMENTS]
+            + [child.left_edge.i])
+    return _trim(art, a, child.right_edge.i, art.para_tok[verb.i])
 
 
 def _whole_sentence(art: _Article, unit: _Unit) -> bool:
@@ -766,16 +858,26 @@ def _whole_sentence(art: _Article, unit: _Unit) -> bool:
 
 
 def _is_title(art: _Article, unit: _Unit) -> bool:
+    """A quotation of title-cased words: a book, a show, a slogan, a headline."""
     span = unit.spans[0]
     if len(unit.spans) > 1 or not span.closed:
-        return False
-    if art.text[span.end - 2] in ",.!?;:":
         return False
     t0, t1 = art.tok_at(span.start), art.tok_at(span.end - 1)
     words = [art.doc[k] for k in range(t0, t1 + 1) if art.doc[k].is_alpha]
     if not words or len(words) > art.rules.title_max_words:
         return False
-    return all(w.is_title or w.is_upper for w in words if not w.is_stop) and words[0].is_title
+    return all(w.is_title or w.is_upper for w in words if not w.is_stop) and (words[0].is_title or words[0].is_upper)
+
+
+def _embedded(art: _Article, unit: _Unit) -> bool:
+    """The quotation is part of a noun phrase ("host of MSNBC’s “Morning Joe,”"), not a clause anyone said."""
+    span = unit.spans[0]
+    t0, t1 = art.tok_at(span.start), art.tok_at(span.end - 1)
+    for k in range(t0, t1 + 1):
+        tok = art.doc[k]
+        if not tok.is_punct and not (t0 <= tok.head.i <= t1):
+            return tok.dep_ in _NOMINAL
+    return False
 
 
 def _previous(drafts: list[_Draft], unit: _Unit, art: _Article) -> _Draft | None:
@@ -808,18 +910,37 @@ def _assemble(art: _Article) -> tuple[list[_Draft], list[MarkedTerm]]:
         span = unit.spans[0]
         t0, t1 = art.tok_at(span.start), art.tok_at(unit.end - 1)
         short = len(unit.spans) == 1 and span.closed and _word_count(art, t0, t1) <= rules.scare_max_words
-        if not short and _is_title(art, unit):
-            terms.append(MarkedTerm("title", art.span(span.start, span.end), art.sentence_span(t0, t0)))
-            continue
         cue, attached = _frame(art, unit, cues, cue_pos, busy)
+        inner = art.text[span.end - 2] if span.closed and span.end - span.start > 2 else ""
+        titled = _is_title(art, unit)
+        if titled and not (attached and inner in _FRAME_PUNCT and not _embedded(art, unit)):
+            kind = "scare-quote" if short else "title"
+            terms.append(MarkedTerm(kind, art.span(span.start, span.end), art.sentence_span(t0, t0)))
+            continue
+        content = [(s.start, s.end) for s in unit.spans]
         if short and not attached:
-            cue = _ancestor_cue(art, unit, cue_by_token)
-            if cue is None:
+            governed = _ancestor_cue(art, unit, cue_by_token)
+            if governed is None:
                 if not _whole_sentence(art, unit):
                     terms.append(MarkedTerm("scare-quote", art.span(span.start, span.end),
                                             art.sentence_span(t0, t0)))
                     continue
-        content = [(s.start, s.end) for s in unit.spans]
+                cue = None
+            else:
+                cue, child = governed
+                r = _governed_content(art, cue, child)
+                if r is not None:
+                    cs, ce = art.doc[r[0]].idx, art.tok_end(r[1])
+                    cs, ce = min(cs, span.start), max(ce, span.end)
+                    covered = [u for u in art.units if u.start < ce and u.end > cs]
+                    for u in covered:
+                        u.claimed = True
+                    words_outside = sum(1 for k in range(r[0], r[1] + 1) if art.quote_of[k] < 0 and not (
+                        art.doc[k].is_punct or art.doc[k].is_space))
+                    if words_outside:
+                        drafts.append(_Draft("mixed", [(cs, ce)], cue, cue.speaker))
+                        continue
+                    content = sorted((s.start, s.end) for u in covered for s in u.spans)
         if cue is not None and cue.speaker is not None:
             draft = by_cue.get(cue.token.i)
             if draft is not None:
@@ -835,7 +956,7 @@ def _assemble(art: _Article) -> tuple[list[_Draft], list[MarkedTerm]]:
         if prev is not None:
             drafts.append(_Draft("direct", content, None, None, previous=prev))
         else:
-            drafts.append(_Draft("direct", content, None, None, unresolved=True))
+            drafts.append(_Draft("direct", content, None, None))
     terms.extend(_marker_terms(art))
     drafts.sort(key=lambda d: d.start)
     terms.sort(key=lambda t: t.span.start)
@@ -882,18 +1003,24 @@ def _marker_terms(art: _Article) -> list[MarkedTerm]:
 
 def _mention_range(art: _Article, tok) -> tuple[int, int]:
     """Token range of the noun phrase headed by ``tok``, with appositions, without relative clauses."""
-    cut = art.rules.deps["speaker_cut"]
+    cut, appos = art.rules.deps["speaker_cut"], art.rules.deps["apposition"]
     left, right = tok.left_edge.i, tok.i
-    for child in tok.rights:
-        if child.dep_ in cut and not (child.is_punct and child.dep_ == "punct" and right + 1 == child.i and
-                                      child.i + 1 < art.n and art.doc[child.i + 1].dep_ in art.rules.deps[
-                                          "apposition"]):
+    rights = list(tok.rights)
+    for k, child in enumerate(rights):
+        if child.is_punct and any(c.dep_ in appos for c in rights[k + 1:]):
+            continue  # the comma before an apposition
+        if child.dep_ in cut:
             break
         right = child.right_edge.i
     doc = art.doc
-    while left < tok.i and (doc[left].is_punct or art.quote_of[left] >= 0):
+    para = art.para_tok[tok.i]
+    while left < tok.i and (doc[left].is_punct or doc[left].is_space or art.quote_of[left] >= 0 or
+                            art.para_tok[left] != para):
         left += 1
-    while right > tok.i and (doc[right].is_punct or art.quote_of[right] >= 0):
+    while right > tok.i and art.para_tok[right] != para:
+        right -= 1
+    while right > tok.i and (doc[right].is_punct or art.quote_of[right] >= 0) and not (
+            doc[right].text == ")" and "(" in doc[left:right].text):
         right -= 1
     if right - left > 24:
         left, right = max(left, tok.i - 6), tok.i
@@ -909,8 +1036,8 @@ def _overlapping_mentions(art: _Article, start: int, end: int) -> list[tuple[int
     return out
 
 
-def _resolve(art: _Article, draft: _Draft) -> None:
-    """Fill the draft's speaker span, entity and resolution."""
+def _resolve(art: _Article, draft: _Draft, history: list[_Draft]) -> None:
+    """Fill the draft's speaker span, entity and resolution (``history``: the quotes before it, resolved)."""
     if draft.previous is not None:
         prev = draft.previous
         draft.speaker_span, draft.entity, draft.resolution = prev.speaker_span, prev.entity, "previous"
@@ -945,14 +1072,55 @@ def _resolve(art: _Article, draft: _Draft) -> None:
             draft.entity, draft.resolution = key, "name"
         return
     if tok.pos_ == "PRON" and lower in rules.pronouns:
-        key = _resolve_pronoun(art, tok, rules.pronouns[lower])
+        cls = rules.pronouns[lower]
+        labels = rules.pronoun_labels.get(cls, frozenset())
+        gender = cls if cls in ("male", "female") else None
+        key = _same_speaker(art, tok, history, labels, gender) or _resolve_pronoun(art, tok, labels, gender)
         if key is not None:
             draft.entity, draft.resolution = key, "pronoun"
         return
     if tok.pos_ == "NOUN" and any(c.dep_ == "det" and c.lower_ in rules.determiners for c in tok.children):
         key = _resolve_description(art, tok)
+        proper = any(c.dep_ in ("amod", "compound") and c.text[:1].isupper() for c in tok.children)
+        if key is None and tok.lemma_.lower() in rules.person_roles and not proper:
+            labels = frozenset(("PERSON",))
+            key = _same_speaker(art, tok, history, labels, None) or _resolve_pronoun(art, tok, labels, None)
         if key is not None:
             draft.entity, draft.resolution = key, "description"
+
+
+def _same_speaker(art: _Article, tok, history: list[_Draft], labels: frozenset[str], gender: str | None
+                  ) -> str | None:
+    """The entity of the previous quote's speaker when nobody else who fits was named (outside quotations) since:
+    in "“…,” Fox told CNN. “…” / “…,” he said", "he" is Fox even if the quotes name other people (and even when the
+    tagger took "Fox" for an organisation)."""
+    prev = None
+    for d in reversed(history):
+        if d.entity is not None and d.speaker_span is not None and d.speaker_span.end <= tok.idx:
+            prev = d
+            break
+    if prev is None or art.para_at(tok.idx) - art.para_at(prev.speaker_span.start) > art.rules.floating_gap:
+        return None
+    # he/she may also take a bare name the tagger called an organisation ("Fox told CNN"), not an institution
+    label = art._labels.get(prev.entity)
+    if label not in labels and not (gender and label == "ORG" and not any(
+            w.lower() in art.rules.synonyms for w in art._names[prev.entity].split())):
+        return None
+    if gender is not None and _gender(art, prev.entity) not in (None, gender):
+        return None
+    prev_pronoun = art.rules.gender_pronouns.get(prev.speaker.lower_) if prev.speaker is not None else None
+    if gender is not None and prev_pronoun not in (None, gender):
+        return None
+    k = bisect_left(art.mention_starts, prev.speaker_span.end)
+    while k < len(art.mentions) and art.mentions[k][0] < tok.idx:
+        start, end, key, label = art.mentions[k]
+        k += 1
+        if key == prev.entity or label not in labels or art.quote_of[art.tok_at(start)] >= 0 or any(
+                cs <= start < ce for d in history[-3:] for cs, ce in d.content):
+            continue
+        if gender is None or _gender(art, key) in (None, gender):
+            return None  # someone else who fits was named in between
+    return prev.entity
 
 
 def _surname_index(art: _Article) -> dict[str, str]:
@@ -969,11 +1137,13 @@ def _surname_index(art: _Article) -> dict[str, str]:
 
 
 def _gender(art: _Article, key: str) -> str | None:
-    """An entity's gender when the text states it: an honorific or a gendered noun next to one of its mentions."""
+    """An entity's gender when the article states it: an honorific or a gendered noun next to one of its mentions
+    (three votes each), and each gendered pronoun that can only refer to it (one vote: in a sentence that names no
+    other person, after its mention, outside quotations; or as the subject of the next sentence)."""
     if key in art._genders:
         return art._genders[key]
     rules, doc = art.rules, art.doc
-    votes: dict[str, int] = {}
+    votes: dict[str, int] = dict(_pronoun_votes(art).get(key, {}))
     for start, end, k, _ in art.mentions:
         if k != key:
             continue
@@ -987,20 +1157,59 @@ def _gender(art: _Article, key: str) -> str | None:
             g = rules.honorifics.get(w.lower_) if w.i < t0 + 1 else None
             g = g or rules.gendered.get(w.lower_)
             if g:
-                votes[g] = votes.get(g, 0) + 1
-    gender = max(votes, key=votes.get) if votes else None
+                votes[g] = votes.get(g, 0) + 3
+    gender = None
+    if votes:
+        ranked = sorted(votes.items(), key=lambda kv: -kv[1])
+        if len(ranked) == 1 or ranked[0][1] > ranked[1][1]:
+            gender = ranked[0][0]
     art._genders[key] = gender
     return gender
 
 
-def _resolve_pronoun(art: _Article, tok, cls: str) -> str | None:
-    """The most recent compatible entity mention before ``tok`` (in the same sentence first; in earlier sentences,
-    a subject or speaker of that sentence before the other mentions)."""
+def _pronoun_votes(art: _Article) -> dict[str, dict[str, int]]:
+    """Gender votes from pronouns that can refer to one person only (computed once per article)."""
+    if art._pronoun_votes is not None:
+        return art._pronoun_votes
+    rules = art.rules
+    people: dict[int, list[tuple[int, str]]] = {}  # sentence -> [(char, key)] of PERSON mentions outside quotes
+    for start, end, key, label in art.mentions:
+        t0 = art.tok_at(start)
+        if label == "PERSON" and art.quote_of[t0] < 0:
+            people.setdefault(art.sent_of[t0], []).append((start, key))
+    import numpy as np
+
+    votes: dict[str, dict[str, int]] = {}
+    for i in np.isin(art.lowers, _hashes(rules)["gender_pronouns"]).nonzero()[0].tolist():
+        tok = art.doc[i]
+        gender = rules.gender_pronouns.get(tok.lower_)
+        if gender is None or art.quote_of[i] >= 0:
+            continue
+        s = art.sent_of[tok.i]
+        here = people.get(s, [])
+        before = {k for c, k in here if c < tok.idx}
+        if before:
+            if len({k for _, k in here}) == 1:
+                key = next(iter(before))
+            else:
+                continue
+        elif not here and s > 0 and len({k for _, k in people.get(s - 1, [])}) == 1 and (
+                tok.dep_ in rules.deps["subject"]):
+            key = people[s - 1][0][1]
+        else:
+            continue
+        bucket = votes.setdefault(key, {})
+        bucket[gender] = bucket.get(gender, 0) + 1
+    art._pronoun_votes = votes
+    return votes
+
+
+def _resolve_pronoun(art: _Article, tok, labels: frozenset[str], gender: str | None) -> str | None:
+    """The most recent entity mention before ``tok`` with one of ``labels`` and no other gender, outside
+    quotations (in the same sentence first; in an earlier sentence, its subject before its other mentions)."""
     rules, doc = art.rules, art.doc
-    labels = rules.pronoun_labels.get(cls)
     if not labels:
         return None
-    gender = cls if cls in ("male", "female") else None
     s_cur = art.sent_of[tok.i]
     floor = doc[art.sents[max(0, s_cur - rules.pronoun_back)][0]].idx
     k = bisect_left(art.mention_starts, tok.idx) - 1
@@ -1015,18 +1224,25 @@ def _resolve_pronoun(art: _Article, tok, cls: str) -> str | None:
             continue
         if gender is not None and _gender(art, m[2]) not in (None, gender):
             continue
-        by_sentence.setdefault(art.sent_of[t0], []).append(m)
+        subject = _is_subject(art, m)
+        if not subject and (art.sent_of[t0] == s_cur or gender is None):
+            # "Of Obama, he said": a name in the pronoun's own clause is seldom the speaker; "it" and "they" take
+            # the subject of an earlier sentence only
+            continue
+        by_sentence.setdefault(art.sent_of[t0], []).append((m, subject))
     if not by_sentence:
         return None
-    nearest = max(by_sentence)
-    cands = by_sentence[nearest]  # most recent first
-    if nearest != s_cur:
-        subj = rules.deps["subject"] | rules.deps["passive_subject"]
-        for m in cands:
-            head = doc[art.tok_at(m[1] - 1)]
-            if head.dep_ in subj or (head.dep_ == "compound" and head.head.dep_ in subj):
-                return m[2]
-    return cands[0][2]
+    cands = by_sentence[max(by_sentence)]  # most recent first
+    for m, subject in cands:
+        if subject:
+            return m[2]
+    return cands[0][0][2]
+
+
+def _is_subject(art: _Article, mention: tuple[int, int, str, str]) -> bool:
+    subj = art.rules.deps["subject"] | art.rules.deps["passive_subject"]
+    head = art.doc[art.tok_at(mention[1] - 1)]
+    return head.dep_ in subj or (head.dep_ in ("compound", "flat") and head.head.dep_ in subj)
 
 
 def _descriptors(art: _Article, mention: tuple[int, int, str, str]) -> frozenset[str]:
@@ -1040,7 +1256,7 @@ def _descriptors(art: _Article, mention: tuple[int, int, str, str]) -> frozenset
     words = set()
     toks = [doc[j] for j in range(t0, t1 + 1)]
     j = t0 - 1
-    while j >= 0 and doc[j].pos_ in ("PROPN", "NOUN", "ADJ") and t0 <= doc[j].head.i <= t1 + 2:
+    while j >= 0 and doc[j].pos_ in ("PROPN", "NOUN", "ADJ") and j < doc[j].head.i <= t1 + 2:
         toks.append(doc[j])
         j -= 1
     head = doc[t1]
@@ -1062,29 +1278,43 @@ def _descriptors(art: _Article, mention: tuple[int, int, str, str]) -> frozenset
 
 
 def _resolve_description(art: _Article, tok) -> str | None:
-    """The most recent entity whose mention shares the description's noun (or a synonym): "the envoy" -> "French
-    Ambassador Nicolas de Rivière"; failing that, the most recent entity of the noun's kind ("the company" -> ORG)."""
-    rules = art.rules
+    """The most recent entity whose mention shares the description's noun (or a synonym), first in the mention's own
+    words ("the embassy" -> "the Chinese Embassy in France"), then in its title words or apposition ("the envoy" ->
+    "French Ambassador Nicolas de Rivière"); a proper adjective of the description must fit too ("the Cuban envoy"
+    is not the French one). Failing that, the most recent entity of the noun's kind ("the company" -> ORG)."""
+    rules, doc = art.rules, art.doc
     lemma = tok.lemma_.lower()
     wanted = set(rules.synonyms.get(lemma, ())) | set(rules.synonyms.get(tok.lower_, ())) | {lemma, tok.lower_}
+    proper = [c.lower_ for c in tok.children if c.dep_ in ("amod", "compound") and c.i < tok.i and (
+        c.text[:1].isupper() or c.ent_type_)]
     k = bisect_left(art.mention_starts, tok.idx) - 1
-    for j in range(k, -1, -1):
-        m = art.mentions[j]
-        if m[1] > tok.idx:
-            continue
-        if wanted & _descriptors(art, m):
-            return m[2]
+    candidates = [art.mentions[j] for j in range(k, -1, -1)
+                  if art.mentions[j][1] <= tok.idx and art.quote_of[art.tok_at(art.mentions[j][0])] < 0]
+    for own_words in (True, False):
+        for m in candidates:
+            words = _own_words(art, m) if own_words else _descriptors(art, m)
+            if wanted & words and all(_fits(p, _descriptors(art, m)) for p in proper):
+                return m[2]
     labels = rules.descriptor_labels.get(lemma)
     if labels:
         s_cur = art.sent_of[tok.i]
-        floor = art.doc[art.sents[max(0, s_cur - rules.pronoun_back)][0]].idx
-        for j in range(k, -1, -1):
-            m = art.mentions[j]
+        floor = doc[art.sents[max(0, s_cur - rules.pronoun_back)][0]].idx
+        for m in candidates:
             if m[0] < floor:
                 break
-            if m[1] <= tok.idx and m[3] in labels and art.quote_of[art.tok_at(m[0])] < 0:
+            if m[3] in labels and all(_fits(p, _descriptors(art, m)) for p in proper):
                 return m[2]
     return None
+
+
+def _own_words(art: _Article, mention: tuple[int, int, str, str]) -> frozenset[str]:
+    return frozenset(w for t in art.doc[art.tok_at(mention[0]):art.tok_at(mention[1] - 1) + 1]
+                     for w in (t.lower_, t.lemma_.lower()))
+
+
+def _fits(word: str, words: frozenset[str]) -> bool:
+    """``word`` or a word of the same stem ("chinese" / "china") is among ``words``."""
+    return word in words or (len(word) >= 4 and any(w[:4] == word[:4] for w in words if len(w) >= 4))
 
 
 # --- the public function ----------------------------------------------------------------------------------------
@@ -1112,8 +1342,8 @@ def extract_quotes(doc, entities: list[Entity] | None = None, lang: str = "en"
     art = _Article(doc, rules, entities)
     drafts, terms = _assemble(art)
     quotes = []
-    for draft in drafts:
-        _resolve(art, draft)
+    for k, draft in enumerate(drafts):
+        _resolve(art, draft, drafts[:k])
     for draft in drafts:
         content = tuple(art.span(s, e) for s, e in draft.content)
         t_lo = art.tok_at(draft.start)

