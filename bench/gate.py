@@ -25,7 +25,6 @@ TOLERANCE = 0.005
 #: check name -> bench module with a gate() function
 CHECKS = {
     "quotes": "quotes_polnear",
-    "stories": "stories_events",
 }
 
 
