@@ -1,0 +1,85 @@
+"""The analysis stage as a whole: only new or changed articles, the same output in one process or a pool,
+records stored with the stage name and version and read back unchanged."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from storydiff import ingest
+from storydiff.analysis import STAGE, VERSION, analyze
+from storydiff.store import open_store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture()
+def seeds(tmp_path):
+    folder = tmp_path / "seeds"
+    shutil.copytree(ROOT / "examples" / "seeds", folder)
+    return folder
+
+
+def test_only_new_or_changed_articles_are_analysed(tmp_path, seeds):
+    store = open_store(tmp_path / "a.db")
+    ingest([str(seeds)], store, workers=1)
+    first = analyze(store, workers=1)
+    assert (first.analyzed, first.already_done) == (5, 0)
+    again = analyze(store, workers=1)
+    assert (again.analyzed, again.already_done) == (0, 5)
+    changed = next(seeds.glob("003_*.txt"))
+    changed.write_text(changed.read_text("utf-8") + "\n\nOfficials said 12 more countries joined on Friday.\n",
+                       "utf-8")
+    ingest([str(seeds)], store, workers=1)
+    third = analyze(store, workers=1)
+    assert (third.analyzed, third.already_done) == (1, 4)
+    for analysis in store.iter_analyses():
+        assert (analysis.stage, analysis.version) == (STAGE, VERSION)
+        article = store.get_article(analysis.article_id)
+        assert analysis.text_hash == article.text_hash
+    store.close()
+
+
+def test_pool_and_single_process_give_identical_records(tmp_path, seeds):
+    outputs = []
+    for workers, chunk in ((1, 64), (2, 2)):
+        store = open_store(tmp_path / f"w{workers}.db")
+        ingest([str(seeds)], store, workers=1)
+        analyze(store, workers=workers, chunk_size=chunk)
+        outputs.append(sorted(store.iter_analyses(), key=lambda a: a.article_id))
+        store.close()
+    assert outputs[0] == outputs[1]
+
+
+def test_records_survive_the_store_round_trip(tmp_path, seeds):
+    from storydiff.analysis import analyze_articles
+
+    store = open_store(tmp_path / "r.db")
+    ingest([str(seeds)], store, workers=1)
+    direct = {a.article_id: a for a in analyze_articles(list(store.iter_articles()))}
+    analyze(store, workers=1)
+    for stored in store.iter_analyses():
+        assert stored == direct[stored.article_id]
+    # flat tables for queries and export hold the same quotes and facts
+    quotes = store.conn.execute("SELECT COUNT(*) FROM quotes").fetchone()[0]
+    facts = store.conn.execute("SELECT COUNT(*) FROM facts").fetchone()[0]
+    assert quotes == sum(len(a.quotes) for a in direct.values())
+    assert facts == sum(len(a.facts) for a in direct.values())
+    store.close()
+
+
+def test_analyze_command(tmp_path, seeds):
+    from click.testing import CliRunner
+
+    from storydiff.cli import main
+
+    db = str(tmp_path / "c.db")
+    runner = CliRunner()
+    result = runner.invoke(main, ["--db", db, "ingest", str(seeds), "--analyze", "--quiet"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["--db", db, "analyze", "--json"])
+    assert result.exit_code == 0 and '"analyzed": 0' in result.output
+    result = runner.invoke(main, ["--db", db, "compare"])
+    assert result.exit_code == 0 and "CONFLICTING" in result.output
