@@ -258,6 +258,26 @@ def report(ctx: click.Context, out: str, formats: tuple[str, ...], limit: int | 
 
 
 @main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. The default is this machine only; 0.0.0.0 exposes the store to the network.")
+@click.option("--port", default=8765, show_default=True, type=int)
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Run the local web app over the store: search, articles, entities, outlets, comparisons, uploads."""
+    from .web import serve as run_server
+
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: listening on {host}: anyone who can reach this address can read and add articles",
+                   err=True)
+    click.echo(f"storydiff web app on http://{'[' + host + ']' if ':' in host else host}:{port}/ (Ctrl-C to stop)",
+               err=True)
+    try:
+        run_server(ctx.obj["db"], host=host, port=port)
+    except StorydiffError as err:
+        raise click.ClickException(str(err)) from None
+
+
+@main.command()
 @click.option("--articles", "article_ids", multiple=True, metavar="ID", help="Only these articles (default: all).")
 @click.option("--all-rows", is_flag=True, help="Also list single-source facts.")
 @click.option("--json", "as_json", is_flag=True, help="The comparison as JSON (the report's schema).")

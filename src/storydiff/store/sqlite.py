@@ -301,6 +301,54 @@ class SQLiteStore:
             "SELECT locator, reason, detail FROM problems ORDER BY locator, reason")]
 
 
+    # --- web (read-only queries for the web app; each answers from an index)
+    def outlet_counts(self) -> list[tuple[str | None, int]]:
+        return self.conn.execute("SELECT outlet, COUNT(*) FROM articles GROUP BY outlet ORDER BY COUNT(*) DESC, "
+                                 "outlet").fetchall()
+
+    def count_by_outlet(self, outlet: str | None) -> int:
+        if outlet is None:
+            return self.count_articles()
+        return self.conn.execute("SELECT COUNT(*) FROM articles WHERE outlet=?", (outlet,)).fetchone()[0]
+
+    def entity_articles(self, corpus_key: str, limit: int = 200) -> list[tuple[str, str, str, list[str], str | None,
+                                                                               str | None, str | None]]:
+        """``(article_id, name, label, forms, outlet, title, published)`` for articles naming the entity."""
+        rows = self.conn.execute(
+            "SELECT e.article_id, e.name, e.label, e.forms, a.outlet, a.title, a.published FROM entities e "
+            "JOIN articles a ON a.id = e.article_id WHERE e.corpus_key=? ORDER BY a.published DESC, a.id LIMIT ?",
+            (corpus_key, limit)).fetchall()
+        return [(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6]) for r in rows]
+
+    def quotes_by_entity(self, corpus_key: str, limit: int = 200) -> list[tuple]:
+        """Quotes whose speaker resolves to the entity: ``(article_id, outlet, kind, cue, content, start, end)``."""
+        return self.conn.execute(
+            "SELECT q.article_id, a.outlet, q.kind, q.cue, q.content, q.start, q.end FROM entities e "
+            "JOIN quotes q ON q.article_id = e.article_id AND q.speaker_entity = e.key "
+            "JOIN articles a ON a.id = e.article_id WHERE e.corpus_key=? ORDER BY a.published DESC, q.article_id, "
+            "q.idx LIMIT ?", (corpus_key, limit)).fetchall()
+
+    def top_entities(self, limit: int = 100, outlet: str | None = None) -> list[tuple[str, str, str, int]]:
+        """``(corpus_key, name, label, articles)``, most widely named first."""
+        where, args = ("JOIN articles a ON a.id = e.article_id WHERE a.outlet=?", [outlet]) if outlet else ("", [])
+        return self.conn.execute(
+            f"SELECT e.corpus_key, MAX(e.name), MAX(e.label), COUNT(DISTINCT e.article_id) AS n FROM entities e {where} "
+            "GROUP BY e.corpus_key ORDER BY n DESC, e.corpus_key LIMIT ?", args + [limit]).fetchall()
+
+    def speakers_of_outlet(self, outlet: str, limit: int = 50) -> list[tuple[str, int, int]]:
+        """``(speaker name, quotes, words)`` for quotes in the outlet's articles."""
+        return self.conn.execute(
+            "SELECT COALESCE(q.speaker_name, q.speaker, '(unattributed)'), COUNT(*), "
+            "SUM(LENGTH(q.content) - LENGTH(REPLACE(q.content, ' ', '')) + 1) AS words FROM articles a "
+            "JOIN quotes q ON q.article_id = a.id WHERE a.outlet=? GROUP BY 1 ORDER BY words DESC LIMIT ?",
+            (outlet, limit)).fetchall()
+
+    def cues_of_outlet(self, outlet: str, limit: int = 30) -> list[tuple[str, int]]:
+        return self.conn.execute(
+            "SELECT LOWER(q.cue), COUNT(*) FROM articles a JOIN quotes q ON q.article_id = a.id "
+            "WHERE a.outlet=? AND q.cue IS NOT NULL GROUP BY 1 ORDER BY 2 DESC LIMIT ?", (outlet, limit)).fetchall()
+
+
 def _chunks(items: list, size: int) -> Iterator[list]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
