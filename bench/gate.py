@@ -25,6 +25,9 @@ TOLERANCE = 0.005
 #: check name -> bench module with a gate() function
 CHECKS = {
     "quotes": "quotes_polnear",
+    "stories": "stories_events",
+    "framing_babe": "framing_babe",
+    "framing_basil": "framing_basil",
 }
 
 

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,7 +27,7 @@ DEFAULT_NEUS = BENCHMARKS / "neus_allsides" / "val.jsonl"
 DEFAULT_ALLSIDES = BENCHMARKS / "allsides_baly2020" / "articles.jsonl.gz"
 DEFAULT_CACHE = Path(os.environ.get("STORYDIFF_BENCH_CACHE", Path.home() / ".cache" / "storydiff-bench"))
 
-_NO_SPACE_BEFORE = re.compile(r" ([,.;:!?%)\]}]|'s\b|'re\b|'ve\b|'ll\b|'d\b|'m\b|n't\b|''|’s\b)")
+_NO_SPACE_BEFORE = re.compile(r" ([,.;:!?%)\]}]|'s\b|'re\b|'ve\b|'ll\b|'d\b|'m\b|n't\b|''|’ ?s\b)")
 _NO_SPACE_AFTER = re.compile(r"([(\[{$]|``) ")
 
 
@@ -35,7 +36,9 @@ def detokenize(tokens_text: str) -> str:
     running text so spaCy sees ordinary prose."""
     text = _NO_SPACE_BEFORE.sub(r"\1", tokens_text)
     text = _NO_SPACE_AFTER.sub(r"\1", text)
-    text = text.replace("``", "“").replace("''", "”")
+    text = text.replace("``", "“").replace("''", "”").replace("’ s", "’s")
+    text = re.sub(r"(\d) ?: (\d\d)\b", r"\1:\2", text)  # "4 : 59 PM"
+    text = re.sub(r"(?<=\w) - (?=\w)", "-", text)  # "90 - day"
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -58,8 +61,14 @@ def load_ecbplus(path: Path | str = DEFAULT_ECB, topics: set[int] | None = None)
                 continue
             sentences = [detokenize(s["text"]) for s in sorted(row["sentences"], key=lambda s: s["index"])]
             sentences = [s for s in sentences if s]
+            # ECB+'s newer documents open with their URL as a "sentence": that is metadata (and would tell the two
+            # sub-topics apart by format alone), so it is taken out of the text
+            url = None
+            if sentences and sentences[0].startswith("http"):
+                url = sentences.pop(0).replace(" ", "")
             text = "\n\n".join(sentences)
             art = _article(f"ecbplus:{row['doc_id']}", text, title=sentences[0] if sentences else None)
+            art = replace(art, url=url)
             articles.append(art)
             gold[art.id] = row["subtopic"]
             topic_of[art.id] = int(row["topic"])

@@ -317,5 +317,318 @@ def compare(ctx: click.Context, article_ids: tuple[str, ...], all_rows: bool, as
                    f"{', '.join(o['carried_by'])})")
 
 
+# --- stories
+
+
+@main.group(invoke_without_command=True)
+@click.option("--update", "then_update", is_flag=True,
+              help="First bring events up to date with the store (new or changed articles only).")
+@click.option("--embedder", type=click.Choice(["wordllama", "minilm"]), default="wordllama", show_default=True,
+              help="Article embedding model (see DEVELOPERS.md).")
+@click.option("--min-articles", type=int, default=2, show_default=True,
+              help="List only events with at least this many articles.")
+@click.option("--json", "as_json", is_flag=True, help="Events, storylines and timeline as JSON on stdout.")
+@click.pass_context
+def stories(ctx: click.Context, then_update: bool, embedder: str, min_articles: int, as_json: bool) -> None:
+    """List events (articles reporting one happening, by outlet) and storylines (events over time).
+
+    Events are grouped from the analysed articles: run `storydiff analyze` first, then `storydiff stories --update`
+    (or `storydiff stories update`) after each ingest; only new or changed articles are processed. Correct the
+    grouping with `stories merge`, `stories split` and `stories pin`: those decisions are stored and survive every
+    later update.
+    """
+    ctx.obj["embedder"] = embedder
+    if ctx.invoked_subcommand is not None:
+        return
+    from .stories import list_events, list_storylines, timeline
+
+    store = _open(ctx.obj["db"])
+    try:
+        if then_update:
+            _stories_update(store, embedder, quiet=as_json)
+        events = list_events(store)
+        lines = list_storylines(store)
+    except StorydiffError as err:
+        raise click.ClickException(str(err)) from None
+    finally:
+        store.close()
+    shown = [e for e in events if len(e["articles"]) >= min_articles]
+    if as_json:
+        click.echo(json.dumps({"events": shown, "storylines": lines, "timeline": timeline(shown)},
+                              ensure_ascii=False))
+        return
+    console = _console()
+    if not events:
+        console.print("No events yet: run `storydiff analyze`, then `storydiff stories --update`.")
+        return
+    console.print(f"[bold]{len(shown)} events[/bold] with {min_articles}+ articles "
+                  f"({len(events) - len(shown)} more with fewer) · [bold]{len(lines)} storylines[/bold]")
+    for e in shown:
+        when = e.get("date") or (f"published {e['published']}" if e.get("published") else "undated")
+        disputed = " [red](dates disputed)[/red]" if e.get("disputed") else ""
+        console.print(f"\n[bold]{e['id']}[/bold]  {when}{disputed}  {_escape(e.get('title') or '')}")
+        for outlet, ids in e["outlets"].items():
+            console.print(f"  {_escape(outlet)}: {', '.join(ids)}")
+        why = e.get("why", {})
+        names = ", ".join(_escape(n["name"]) for n in why.get("shared_names", [])[:5])
+        facts = ", ".join(_escape(f["value"]) for f in why.get("shared_facts", [])[:5])
+        if names or facts:
+            console.print(f"  [dim]why: names {names or '-'}; facts {facts or '-'}; "
+                          f"mean score {why.get('mean_score')}[/dim]")
+        if e.get("disputed"):
+            for d in e["dates"]:
+                console.print(f"  [dim]date {d['value']}: "
+                              f"{', '.join(_escape(s['outlet'] or s['article']) for s in d['sources'])}[/dim]")
+    for s in lines:
+        console.print(f"\n[bold]storyline {s['id']}[/bold]  {s['start']} → {s['end']}  {_escape(s.get('title') or '')}")
+        for e in s["events"]:
+            console.print(f"  {e.get('date') or e.get('published') or '?'}  {e['id']}  {_escape(e.get('title') or '')}"
+                          f"  ({e['articles']} articles)")
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def _stories_update(store, embedder: str, quiet: bool):
+    from .stories import update_stories
+
+    summary = update_stories(store, embedder=embedder)
+    if not quiet:
+        _console(stderr=True).print(
+            f"stories: {summary.embedded} embedded, {summary.featured} with new features, {summary.changed} changed, "
+            f"{summary.reclustered} re-clustered into {summary.events} events, {summary.storylines} storylines "
+            f"in {summary.seconds:.1f} s" + (f"; {summary.waiting} articles wait for `storydiff analyze`"
+                                             if summary.waiting else ""))
+    return summary
+
+
+@stories.command("update")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@click.pass_context
+def stories_update(ctx: click.Context, as_json: bool) -> None:
+    """Bring events and storylines up to date (only new or changed articles are processed)."""
+    store = _open(ctx.obj["db"])
+    try:
+        summary = _stories_update(store, ctx.obj["embedder"], quiet=as_json)
+    except StorydiffError as err:
+        raise click.ClickException(str(err)) from None
+    finally:
+        store.close()
+    if as_json:
+        from dataclasses import asdict
+
+        click.echo(json.dumps(asdict(summary)))
+
+
+@stories.command("merge")
+@click.argument("first")
+@click.argument("second")
+@click.option("--note", default="", help="Why (kept with the decision).")
+@click.pass_context
+def stories_merge(ctx: click.Context, first: str, second: str, note: str) -> None:
+    """Merge two events into one (the decision is stored and survives re-clustering)."""
+    from .stories import merge_events
+
+    store = _open(ctx.obj["db"])
+    try:
+        merged = merge_events(store, first, second, note=note, embedder=ctx.obj["embedder"])
+    except StorydiffError as err:
+        raise click.ClickException(str(err)) from None
+    finally:
+        store.close()
+    click.echo(f"merged into {merged}")
+
+
+@stories.command("split")
+@click.argument("event")
+@click.option("--articles", "article_ids", multiple=True, required=True, metavar="ID",
+              help="Articles to take out of EVENT into an event of their own (repeat the option).")
+@click.option("--note", default="", help="Why (kept with the decision).")
+@click.pass_context
+def stories_split(ctx: click.Context, event: str, article_ids: tuple[str, ...], note: str) -> None:
+    """Split articles out of an event (the decision is stored and survives re-clustering)."""
+    from .stories import split_event
+
+    ids = [a for value in article_ids for a in value.replace(",", " ").split()]
+    store = _open(ctx.obj["db"])
+    try:
+        new = split_event(store, event, ids, note=note, embedder=ctx.obj["embedder"])
+    except StorydiffError as err:
+        raise click.ClickException(str(err)) from None
+    finally:
+        store.close()
+    click.echo(f"split into {new}")
+
+
+@stories.command("pin")
+@click.argument("article")
+@click.argument("event")
+@click.option("--note", default="", help="Why (kept with the decision).")
+@click.pass_context
+def stories_pin(ctx: click.Context, article: str, event: str, note: str) -> None:
+    """Pin an article to an event (the decision is stored and survives re-clustering)."""
+    from .stories import pin_article
+
+    store = _open(ctx.obj["db"])
+    try:
+        now = pin_article(store, article, event, note=note, embedder=ctx.obj["embedder"])
+    except StorydiffError as err:
+        raise click.ClickException(str(err)) from None
+    finally:
+        store.close()
+    click.echo(f"{article} is in {now}")
+
+
+# --- export and the distributed engine (docs/distributed.md)
+
+
+@main.command()
+@click.option("--out", "-o", required=True, help="Folder (or fsspec URL) for <table>.parquet / <table>.jsonl.")
+@click.option("--format", "fmt", type=click.Choice(["parquet", "jsonl", "both"]), default="both", show_default=True,
+              help="Parquet, JSON Lines, or both.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@click.pass_context
+def export(ctx: click.Context, out: str, fmt: str, as_json: bool) -> None:
+    """Write every table of the store as Parquet and JSON Lines, for DuckDB, pandas or Spark.
+
+    Tables: articles, analyses, entities, quotes, facts, duplicates, problems, runs, and the stories stage's events,
+    event_members, storylines and story_decisions where the store has them. OUT/manifest.json lists the rows of each
+    table and the tables skipped, with the reason.
+    """
+    from .export import export_store
+
+    store = _open(ctx.obj["db"])
+    try:
+        summary = export_store(store, out, ("parquet", "jsonl") if fmt == "both" else (fmt,))
+    except StorydiffError as err:
+        raise click.ClickException(str(err)) from None
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps({"out": summary.out, "rows": summary.rows, "skipped": summary.skipped,
+                               "files": list(summary.files), "seconds": round(summary.seconds, 3)},
+                              ensure_ascii=False))
+        return
+    for name, count in summary.rows.items():
+        click.echo(f"{name}: {count} rows")
+    for name, why in summary.skipped.items():
+        click.echo(f"{name}: skipped ({why})")
+    click.echo(f"written to {out} ({', '.join(summary.formats)}) in {summary.seconds:.1f} s")
+
+
+@main.group()
+def cluster() -> None:
+    """Run ingest and analysis on a Dask cluster over Parquet files, then load the results into the store.
+
+    `cluster ingest INPUTS --out DIR` reads the inputs into Parquet partitions and prepares them on the cluster;
+    `cluster analyze DIR` analyses them there; `cluster load DIR` stores articles, copies, problems and analyses
+    exactly as `storydiff ingest` and `storydiff analyze` would. DIR is a local folder or an fsspec URL that the
+    workers can reach too. Without --scheduler, a local cluster of --workers processes runs for the command.
+    Needs: pip install 'storydiff[distributed]'.
+    """
+
+
+_scheduler_option = click.option("--scheduler", envvar="STORYDIFF_SCHEDULER", default=None, metavar="ADDR",
+                                 help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (or $STORYDIFF_SCHEDULER). "
+                                      "Default: a local cluster.")
+_workers_option = click.option("--workers", type=int, default=None,
+                               help="Worker processes of the local cluster (default: CPU count).")
+
+
+@cluster.command("ingest")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--out", "-o", required=True, help="Dataset folder or fsspec URL to write.")
+@click.option("--map", "field_map", multiple=True, metavar="FIELD=NAME", help="As for `storydiff ingest`.")
+@click.option("--partition-size", type=int, default=None, help="Records per partition (default: 1000).")
+@click.option("--overwrite", is_flag=True, help="Replace a dataset already in --out.")
+@_scheduler_option
+@_workers_option
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@click.pass_context
+def cluster_ingest(ctx: click.Context, paths: tuple[str, ...], out: str, field_map: tuple[str, ...],
+                   partition_size: int | None, overwrite: bool, scheduler: str | None, workers: int | None,
+                   as_json: bool) -> None:
+    """Read PATHS into Parquet partitions and clean them on the cluster (exit 3 when inputs were skipped)."""
+    from dataclasses import asdict
+
+    from .distributed import PARTITION_SIZE, connect, ingest_to_parquet
+    from .ingest.sources import parse_field_map
+
+    try:
+        mapping = parse_field_map(list(field_map))
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--map") from None
+    try:
+        with connect(scheduler, workers=workers) as client:
+            summary = ingest_to_parquet(list(paths), out, client, field_map=mapping, overwrite=overwrite,
+                                        partition_size=partition_size or PARTITION_SIZE)
+    except StorydiffError as err:
+        raise click.ClickException(str(err)) from None
+    if as_json:
+        click.echo(json.dumps(asdict(summary)))
+    else:
+        click.echo(f"{summary.records} records in {summary.partitions} partitions: {summary.articles} articles, "
+                   f"{summary.problems} skipped (see {out}/problems) in {summary.seconds:.1f} s")
+    ctx.exit(EXIT_SKIPPED if summary.problems else EXIT_OK)
+
+
+@cluster.command("analyze")
+@click.argument("source")
+@click.option("--out", "-o", default=None, help="Dataset folder for the analyses (default: SOURCE).")
+@click.option("--overwrite", is_flag=True, help="Replace analyses already in the output folder.")
+@_scheduler_option
+@_workers_option
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+def cluster_analyze(source: str, out: str | None, overwrite: bool, scheduler: str | None, workers: int | None,
+                    as_json: bool) -> None:
+    """Analyse the articles of SOURCE on the cluster (a dataset folder, or an export's articles.parquet)."""
+    from dataclasses import asdict
+
+    from .distributed import analyze_parquet, connect
+
+    try:
+        with connect(scheduler, workers=workers) as client:
+            summary = analyze_parquet(source, client, out=out, overwrite=overwrite)
+    except StorydiffError as err:
+        raise click.ClickException(str(err)) from None
+    if as_json:
+        click.echo(json.dumps(asdict(summary)))
+    else:
+        click.echo(f"analysed {summary.analyses} articles in {summary.partitions} partitions in "
+                   f"{summary.seconds:.1f} s")
+
+
+@cluster.command("load")
+@click.argument("source")
+@click.option("--no-analyses", is_flag=True, help="Load the articles only.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@click.pass_context
+def cluster_load(ctx: click.Context, source: str, no_analyses: bool, as_json: bool) -> None:
+    """Store a cluster dataset as `ingest` and `analyze` would (exit 3 when inputs were skipped)."""
+    from .distributed import load_parquet
+
+    store = _open(ctx.obj["db"])
+    try:
+        summary = load_parquet(source, store, analyses=not no_analyses)
+    except StorydiffError as err:
+        raise click.ClickException(str(err)) from None
+    finally:
+        store.close()
+    got = summary.ingest
+    if as_json:
+        click.echo(json.dumps({"read": got.read, "stored": got.stored, "updated": got.updated,
+                               "unchanged": got.unchanged, "duplicates": got.duplicates, "skipped": got.skipped,
+                               "analyses": summary.analyses, "analyses_skipped": summary.analyses_skipped,
+                               "seconds": round(summary.seconds, 3)}))
+    else:
+        _print_summary(got, ctx.obj["db"])
+        _console(stderr=True).print(f"analyses: {summary.analyses} stored, {summary.analyses_skipped} skipped "
+                                    "(already stored, or computed from another text)")
+    ctx.exit(EXIT_SKIPPED if got.problems else EXIT_OK)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -5,6 +5,7 @@
     │   ├── UnsupportedInput  a file type storydiff does not read
     │   └── InputTooLarge     over the documented size limit
     ├── StoreError            the store cannot be opened, migrated or written
+    ├── ClusterError          a distributed run cannot start or a partition failed on the cluster
     └── MissingDependency     an optional package is needed; the message names the pip install
 
 Input errors never stop a run: readers turn them into :class:`storydiff.model.Problem` records.
@@ -36,6 +37,10 @@ class InputTooLarge(InputError):
 
 class StoreError(StorydiffError):
     """The store could not be opened, migrated or written."""
+
+
+class ClusterError(StorydiffError):
+    """A distributed run could not reach its cluster or its output, or a partition failed there."""
 
 
 class MissingDependency(StorydiffError):

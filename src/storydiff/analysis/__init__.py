@@ -78,6 +78,12 @@ def corpus_key(name: str, label: str, lang: str = "en") -> str:
     return f"{label if label == 'PERSON' else 'NAME'}:{key}"
 
 
+def store_analyses(store, analyses: list[Analysis]) -> None:
+    """Write analysis records through ``store`` with each entity's corpus-wide key (:func:`corpus_key`)."""
+    keys = {(an.article_id, e.key): corpus_key(e.name, e.label) for an in analyses for e in an.entities}
+    store.write_analyses(analyses, keys)
+
+
 @dataclass(frozen=True)
 class AnalyzeSummary:
     analyzed: int
@@ -95,18 +101,22 @@ def analyze(store, *, workers: int | None = None, chunk_size: int = 64,
     if limit is not None:
         pending = pending[:limit]
     workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
+    single = workers == 1 or len(pending) <= chunk_size
+    if not single:
+        # at least 4 chunks per worker: with 64-article chunks, 160 articles made 3 chunks and the last one ran alone
+        # while the other worker idled (2 workers could be at most 1.67x faster; bench/parallel_analysis.py)
+        chunk_size = max(1, min(chunk_size, -(-len(pending) // (4 * workers))))
     chunks = [pending[i:i + chunk_size] for i in range(0, len(pending), chunk_size)]
     done = 0
 
     def write(analyses: list[Analysis]) -> None:
         nonlocal done
-        keys = {(an.article_id, e.key): corpus_key(e.name, e.label) for an in analyses for e in an.entities}
-        store.write_analyses(analyses, keys)
+        store_analyses(store, analyses)
         done += len(analyses)
         if on_progress:
             on_progress(done, len(pending))
 
-    if workers == 1 or len(pending) <= chunk_size:
+    if single:
         for ids in chunks:
             write(_analyze_chunk(list(store.iter_articles(ids))))
     else:
@@ -127,5 +137,5 @@ def analyze(store, *, workers: int | None = None, chunk_size: int = 64,
                           seconds=time.perf_counter() - started)
 
 
-__all__ = ["analyze", "analyze_articles", "analyze_doc", "load_nlp", "corpus_key", "STAGE", "VERSION",
-           "AnalyzeSummary"]
+__all__ = ["analyze", "analyze_articles", "analyze_doc", "load_nlp", "corpus_key", "store_analyses", "STAGE",
+           "VERSION", "AnalyzeSummary"]

@@ -116,6 +116,32 @@ def ingest(paths: Sequence[str], store, *, field_map: Mapping[str, str] | Sequen
                          seconds=time.perf_counter() - started)
 
 
+def write_prepared(store, batches: Iterable[tuple[Sequence[Prepared | Problem], Sequence[Problem]]], *,
+                   inputs: Sequence[str] = (), command: str = "ingest") -> IngestSummary:
+    """Store what :func:`prepare_and_sign` made elsewhere (on a cluster) exactly as :func:`ingest` stores it.
+
+    ``batches`` yields ``(items, read_problems)``: the map's results for a run of records, in input order, and the
+    problems met while reading those records. Each batch is written atomically; copies are found against the store
+    and the earlier batches; an input already stored unchanged is counted ``unchanged`` and left alone.
+    """
+    started = time.perf_counter()
+    run_id = store.begin_run(command, list(inputs))
+    counts = {"read": 0, "stored": 0, "updated": 0, "unchanged": 0, "duplicates": 0}
+    problems: list[Problem] = []
+    status = "interrupted"
+    try:
+        for items, read_problems in batches:
+            items = list(items)
+            counts["read"] += len(items)
+            _write(store, run_id, items, list(read_problems), counts, problems)
+        status = "partial" if problems else "ok"
+    finally:
+        store.finish_run(run_id, status, dict(counts, skipped=len(problems)))
+    return IngestSummary(read=counts["read"], stored=counts["stored"], updated=counts["updated"],
+                         unchanged=counts["unchanged"], duplicates=counts["duplicates"], problems=tuple(problems),
+                         seconds=time.perf_counter() - started)
+
+
 def _write(store, run_id: int, result, chunk_problems: list[Problem], counts: dict, problems: list[Problem]) -> None:
     items = result.get() if hasattr(result, "get") else result
     batch = dedup.BatchIndex()
@@ -152,4 +178,4 @@ def _report(on_progress, position: ReadPosition, total, counts: dict, problems: 
                              counts["duplicates"], len(problems)))
 
 
-__all__ = ["ingest", "prepare_and_sign", "Prepared", "Progress", "parse_field_map", "BATCH_SIZE"]
+__all__ = ["ingest", "prepare_and_sign", "write_prepared", "Prepared", "Progress", "parse_field_map", "BATCH_SIZE"]

@@ -20,7 +20,7 @@ from .. import __version__
 from ..ingest.dedup import duplicate_groups
 
 SCHEMA_NAME = "storydiff-report"
-SCHEMA_VERSION = "1.1"  # 1.1: per-article "analysis" (entities, quotes, facts, marked terms)
+SCHEMA_VERSION = "1.2"  # 1.1: per-article "analysis" (entities, quotes, facts, marked terms); 1.2: events, storylines, timeline
 
 
 def build_report(store, *, include_text: bool = True, limit: int | None = None) -> dict:
@@ -98,7 +98,19 @@ def build_report(store, *, include_text: bool = True, limit: int | None = None) 
         "comparisons": [c for c in [comparison_section(store)] if c] if hasattr(store, "iter_analyses") else [],
         "problems": problems,
         "runs": runs,
+        **stories_section(store),
     }
+
+
+def stories_section(store) -> dict:
+    """``events`` (two or more articles, each listed by outlet, with dates and why), ``storylines`` (events over
+    time) and ``timeline`` (every event placed by when it happened), from what ``storydiff stories`` stored."""
+    if not hasattr(store, "get_events"):
+        return {"events": [], "storylines": [], "timeline": []}
+    from ..stories import list_events, list_storylines, timeline
+
+    events = list_events(store, min_articles=2)
+    return {"events": events, "storylines": list_storylines(store), "timeline": timeline(events)}
 
 
 def _span(span) -> dict | None:

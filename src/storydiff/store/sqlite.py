@@ -300,7 +300,6 @@ class SQLiteStore:
         return [Problem(*r) for r in self.conn.execute(
             "SELECT locator, reason, detail FROM problems ORDER BY locator, reason")]
 
-
     # --- web (read-only queries for the web app; each answers from an index)
     def outlet_counts(self) -> list[tuple[str | None, int]]:
         return self.conn.execute("SELECT outlet, COUNT(*) FROM articles GROUP BY outlet ORDER BY COUNT(*) DESC, "
@@ -347,6 +346,247 @@ class SQLiteStore:
         return self.conn.execute(
             "SELECT LOWER(q.cue), COUNT(*) FROM articles a JOIN quotes q ON q.article_id = a.id "
             "WHERE a.outlet=? AND q.cue IS NOT NULL GROUP BY 1 ORDER BY 2 DESC LIMIT ?", (outlet, limit)).fetchall()
+
+    # --- stories
+    def stories_index_path(self) -> str | None:
+        """Where the stories stage may keep its rebuildable nearest-neighbour index (``None``: in memory only)."""
+        return None if self.path == ":memory:" else self.path + ".vectors.usearch"
+
+    def pending_story_vectors(self, model: str) -> list[str]:
+        """Ids of articles with no vector by ``model`` for their current text."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT a.id FROM articles a LEFT JOIN story_vectors v ON v.article_id = a.id "
+            "WHERE v.article_id IS NULL OR v.text_hash != a.text_hash OR v.model != ? ORDER BY a.id", (model,))]
+
+    def write_story_vectors(self, rows: Sequence[tuple[str, str, str, bytes, str]]) -> dict[str, tuple[int, int | None]]:
+        """Store ``(article_id, text_hash, model, vector, terms_json)`` rows, replacing older ones. Returns
+        ``{article_id: (new index key, replaced index key or None)}``."""
+        out: dict[str, tuple[int, int | None]] = {}
+        conn = self.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for article_id, text_hash, model, vector, terms in rows:
+                old = conn.execute("SELECT vkey FROM story_vectors WHERE article_id=?", (article_id,)).fetchone()
+                if old:
+                    conn.execute("DELETE FROM story_vectors WHERE article_id=?", (article_id,))
+                cur = conn.execute("INSERT INTO story_vectors(article_id, text_hash, model, vector, terms) "
+                                   "VALUES (?,?,?,?,?)", (article_id, text_hash, model, vector, terms))
+                out[article_id] = (int(cur.lastrowid), old[0] if old else None)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return out
+
+    def story_vectors(self, ids: Iterable[str] | None = None, *, keys: Iterable[int] | None = None
+                      ) -> Iterator[tuple[str, int, bytes, str]]:
+        """``(article_id, index key, vector, terms_json)`` for the given articles, index keys, or all (by key)."""
+        cols = "SELECT article_id, vkey, vector, terms FROM story_vectors"
+        if ids is None and keys is None:
+            yield from self.conn.execute(f"{cols} ORDER BY vkey")
+            return
+        column, values = ("article_id", list(ids)) if ids is not None else ("vkey", [int(k) for k in keys])
+        for chunk in _chunks(values, 500):
+            yield from self.conn.execute(f"{cols} WHERE {column} IN ({','.join('?' * len(chunk))})", chunk)
+
+    def story_index_state(self) -> tuple[int, int]:
+        """``(number of stored vectors, largest index key)``: what an index file must hold to be current."""
+        count, top = self.conn.execute("SELECT COUNT(*), COALESCE(MAX(vkey), 0) FROM story_vectors").fetchone()
+        return int(count), int(top)
+
+    def pending_story_features(self, version: str) -> list[str]:
+        """Ids of analysed articles with no stories features of ``version`` for their current text."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT a.id FROM articles a JOIN analyses n ON n.article_id = a.id AND n.text_hash = a.text_hash "
+            "LEFT JOIN story_features f ON f.article_id = a.id "
+            "WHERE f.article_id IS NULL OR f.text_hash != a.text_hash OR f.version != ? ORDER BY a.id", (version,))]
+
+    def entity_corpus_keys(self, ids: Iterable[str]) -> dict[str, dict[str, str]]:
+        """``{article_id: {entity key: corpus key}}`` from the entities table."""
+        out: dict[str, dict[str, str]] = {}
+        for chunk in _chunks(list(ids), 500):
+            for aid, key, corpus_key in self.conn.execute(
+                    f"SELECT article_id, key, corpus_key FROM entities WHERE article_id IN "
+                    f"({','.join('?' * len(chunk))})", chunk):
+                out.setdefault(aid, {})[key] = corpus_key
+        return out
+
+    def write_story_features(self, rows: Sequence[tuple[str, str, str, str]]) -> None:
+        """Store ``(article_id, text_hash, version, record_json)`` rows, replacing older ones."""
+        self.conn.executemany("INSERT OR REPLACE INTO story_features(article_id, text_hash, version, record) "
+                              "VALUES (?,?,?,?)", list(rows))
+
+    def story_features(self, ids: Iterable[str]) -> dict[str, str]:
+        """``{article_id: record_json}`` for the given articles that have features."""
+        out: dict[str, str] = {}
+        for chunk in _chunks(list(ids), 500):
+            out.update(self.conn.execute(f"SELECT article_id, record FROM story_features WHERE article_id IN "
+                                         f"({','.join('?' * len(chunk))})", chunk).fetchall())
+        return out
+
+    def story_ready_ids(self) -> list[str]:
+        """Articles that have both a vector and features (what the stories stage clusters)."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT v.article_id FROM story_vectors v JOIN story_features f ON f.article_id = v.article_id "
+            "ORDER BY v.article_id")]
+
+    def story_edges(self, ids: Iterable[str], min_score: float = float("-inf")) -> list[tuple[str, str, float, str]]:
+        """``(a, b, score, evidence_json)`` for every stored edge touching the given articles."""
+        seen: dict[tuple[str, str], tuple[str, str, float, str]] = {}
+        for chunk in _chunks(list(ids), 400):
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(
+                    f"SELECT a, b, score, evidence FROM story_edges WHERE a IN ({marks}) AND score >= ? UNION "
+                    f"SELECT a, b, score, evidence FROM story_edges WHERE b IN ({marks}) AND score >= ?",
+                    chunk + [min_score] + chunk + [min_score]):
+                seen[(row[0], row[1])] = row
+        return sorted(seen.values())
+
+    def replace_story_edges(self, ids: Sequence[str], edges: Sequence[tuple[str, str, float, str]]) -> None:
+        """Delete every edge touching ``ids`` and store ``edges`` (``a < b``) in one transaction."""
+        conn = self.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for chunk in _chunks(list(ids), 400):
+                marks = ",".join("?" * len(chunk))
+                conn.execute(f"DELETE FROM story_edges WHERE a IN ({marks}) OR b IN ({marks})", chunk + chunk)
+            conn.executemany("INSERT OR REPLACE INTO story_edges(a, b, score, evidence) VALUES (?,?,?,?)",
+                             list(edges))
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def events_of(self, ids: Iterable[str]) -> dict[str, str]:
+        """``{article_id: event_id}`` for the given articles that belong to an event."""
+        out: dict[str, str] = {}
+        for chunk in _chunks(list(ids), 500):
+            out.update(self.conn.execute(f"SELECT article_id, event_id FROM event_members WHERE article_id IN "
+                                         f"({','.join('?' * len(chunk))})", chunk).fetchall())
+        return out
+
+    def event_members(self, event_ids: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+        """``{event_id: [(article_id, how), ...]}`` (members sorted by article id)."""
+        out: dict[str, list[tuple[str, str]]] = {}
+        for chunk in _chunks(list(event_ids), 500):
+            for eid, aid, how in self.conn.execute(
+                    f"SELECT event_id, article_id, how FROM event_members WHERE event_id IN "
+                    f"({','.join('?' * len(chunk))}) ORDER BY event_id, article_id", chunk):
+                out.setdefault(eid, []).append((aid, how))
+        return out
+
+    def replace_events(self, ids: Sequence[str], events: Sequence[tuple[str, str | None, str, Sequence[tuple[str, str]]]]
+                       ) -> None:
+        """Drop the events of the articles ``ids`` (all their members) and store ``events`` as
+        ``(event_id, date, record_json, [(article_id, how), ...])``, in one transaction."""
+        conn = self.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            old: set[str] = set()
+            for chunk in _chunks(list(ids), 500):
+                old.update(r[0] for r in conn.execute(
+                    f"SELECT DISTINCT event_id FROM event_members WHERE article_id IN ({','.join('?' * len(chunk))})",
+                    chunk))
+            old.update(e[0] for e in events)
+            for chunk in _chunks(sorted(old), 500):
+                marks = ",".join("?" * len(chunk))
+                conn.execute(f"DELETE FROM event_members WHERE event_id IN ({marks})", chunk)
+                conn.execute(f"DELETE FROM events WHERE id IN ({marks})", chunk)
+            for chunk in _chunks(list(ids), 500):
+                conn.execute(f"DELETE FROM event_members WHERE article_id IN ({','.join('?' * len(chunk))})", chunk)
+            for event_id, date, record, members in events:
+                conn.execute("INSERT INTO events(id, storyline_id, date, record) VALUES (?, NULL, ?, ?)",
+                             (event_id, date, record))
+                conn.executemany("INSERT OR REPLACE INTO event_members(article_id, event_id, how) VALUES (?,?,?)",
+                                 [(aid, event_id, how) for aid, how in members])
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def get_events(self, event_ids: Iterable[str] | None = None) -> list[tuple[str, str | None, str | None, str]]:
+        """``(event_id, storyline_id, date, record_json)`` for the given events, or all (by date, then id)."""
+        sql = "SELECT id, storyline_id, date, record FROM events"
+        if event_ids is None:
+            return self.conn.execute(sql + " ORDER BY COALESCE(date, '9999'), id").fetchall()
+        out = []
+        for chunk in _chunks(list(event_ids), 500):
+            out.extend(self.conn.execute(sql + f" WHERE id IN ({','.join('?' * len(chunk))})", chunk).fetchall())
+        return sorted(out, key=lambda r: r[0])
+
+    def replace_storylines(self, drop: Sequence[str], storylines: Sequence[tuple[str, str, Sequence[str]]]) -> None:
+        """Delete the storylines ``drop`` (their events keep no storyline) and store ``(storyline_id, record_json,
+        event ids)``, in one transaction."""
+        conn = self.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for chunk in _chunks(sorted(set(drop) | {s[0] for s in storylines}), 500):
+                marks = ",".join("?" * len(chunk))
+                conn.execute(f"UPDATE events SET storyline_id = NULL WHERE storyline_id IN ({marks})", chunk)
+                conn.execute(f"DELETE FROM storylines WHERE id IN ({marks})", chunk)
+            for storyline_id, record, members in storylines:
+                conn.execute("INSERT INTO storylines(id, record) VALUES (?, ?)", (storyline_id, record))
+                conn.executemany("UPDATE events SET storyline_id = ? WHERE id = ?",
+                                 [(storyline_id, eid) for eid in members])
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def get_storylines(self) -> list[tuple[str, str]]:
+        """``(storyline_id, record_json)`` for every storyline."""
+        return self.conn.execute("SELECT id, record FROM storylines ORDER BY id").fetchall()
+
+    def add_story_decision(self, kind: str, articles: Sequence[str], others: Sequence[str], note: str = "") -> int:
+        """Record a user decision (merge, split, pin); returns its id."""
+        cur = self.conn.execute("INSERT INTO story_decisions(kind, articles, others, note, created_at) "
+                                "VALUES (?,?,?,?,?)", (kind, json.dumps(sorted(articles)),
+                                                       json.dumps(sorted(others)), note, _now()))
+        return int(cur.lastrowid)
+
+    def story_decisions(self) -> list[tuple[int, str, list[str], list[str], str, str]]:
+        """``(id, kind, articles, others, note, created_at)`` for every decision, in the order they were made."""
+        return [(r[0], r[1], json.loads(r[2]), json.loads(r[3]), r[4], r[5]) for r in self.conn.execute(
+            "SELECT id, kind, articles, others, note, created_at FROM story_decisions ORDER BY id")]
+
+    def article_meta(self, ids: Iterable[str]) -> dict[str, tuple[str | None, str | None, str | None, str]]:
+        """``{article_id: (title, outlet, published, text_hash)}`` without the body text."""
+        out: dict[str, tuple] = {}
+        for chunk in _chunks(list(ids), 500):
+            for r in self.conn.execute(f"SELECT id, title, outlet, published, text_hash FROM articles WHERE id IN "
+                                       f"({','.join('?' * len(chunk))})", chunk):
+                out[r[0]] = (r[1], r[2], r[3], r[4])
+        return out
+
+
+    # --- export
+    def iter_entity_rows(self) -> Iterator[dict]:
+        """Every entity of every analysed article as a flat row: ``article_id, key, name, label, corpus_key,
+        acronym, mentions`` (how many) and ``forms`` (list of surface forms), by article and key."""
+        for r in self.conn.execute("SELECT article_id, key, name, label, corpus_key, acronym, mentions, forms "
+                                   "FROM entities ORDER BY article_id, key"):
+            yield {"article_id": r[0], "key": r[1], "name": r[2], "label": r[3], "corpus_key": r[4],
+                   "acronym": r[5], "mentions": r[6], "forms": json.loads(r[7])}
+
+    def iter_quote_rows(self) -> Iterator[dict]:
+        """Every quote as a flat row: ``article_id, idx, kind, speaker, speaker_entity, speaker_name, resolution,
+        cue, content, start, end`` (offsets into the article text), by article and position."""
+        cols = ("article_id", "idx", "kind", "speaker", "speaker_entity", "speaker_name", "resolution", "cue",
+                "content", "start", "end")
+        for r in self.conn.execute(f"SELECT {', '.join(cols)} FROM quotes ORDER BY article_id, idx"):
+            yield dict(zip(cols, r))
+
+    def iter_fact_rows(self) -> Iterator[dict]:
+        """Every fact as a flat row: ``article_id, idx, kind, value, qualifier, counted, predicate, granularity,
+        text, start, end`` (offsets into the article text), by article and position."""
+        cols = ("article_id", "idx", "kind", "value", "qualifier", "counted", "predicate", "granularity", "text",
+                "start", "end")
+        for r in self.conn.execute(f"SELECT {', '.join(cols)} FROM facts ORDER BY article_id, idx"):
+            yield dict(zip(cols, r))
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:

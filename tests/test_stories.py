@@ -1,0 +1,254 @@
+"""The stories stage: events, dates, storylines, order independence, incremental updates, user decisions, CLI, report."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+
+import pytest
+
+from storydiff.analysis import analyze_articles, corpus_key
+from storydiff.ingest.prepare import prepare_record
+from storydiff.model import RawRecord
+from storydiff.report import build_report, json_schema, render_html
+from storydiff.store.sqlite import SQLiteStore
+from storydiff.stories import (StoriesError, list_events, list_storylines, load_records, merge_events, pin_article,
+                               split_event, timeline, update_stories)
+from storydiff.stories.events import apply_decisions, cluster_events, Decision
+from test_stories_corpus import corpus_articles
+
+HOSTILE_TITLE = "Quake <script>alert(1)</script> & aftershocks"
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    """Articles, their analyses (spaCy runs once per module) and the gold event of each article."""
+    articles, gold = corpus_articles()
+    extra = prepare_record(RawRecord(
+        locator="stories-test:quake-c", kind="text", raw_hash="quake-c",
+        payload=f"title: {HOSTILE_TITLE}\noutlet: Morning Courier <b>\ndate: 2022-02-02\n\n"
+                "A 6.8-magnitude earthquake shook the Valdera region on Tuesday and damaged hundreds of homes in "
+                "Corvin, the regional emergency office said, adding that at least 14 people were injured and that "
+                "rescue teams searched the rubble overnight.\n"))
+    articles.append(extra)
+    gold[extra.id] = "quake"
+    analyses = {an.article_id: an for an in analyze_articles(articles)}
+    return articles, analyses, gold
+
+
+def add(store: SQLiteStore, corpus, ids=None) -> None:
+    """Store articles with their analyses (as ingest + analyze would), without running spaCy again."""
+    articles, analyses, _ = corpus
+    chosen = [a for a in articles if ids is None or a.id in ids]
+    run = store.begin_run("test", [])
+    store.write_batch(run, chosen, {}, {}, [], [])
+    keys = {(a.id, e.key): corpus_key(e.name, e.label) for a in chosen for e in analyses[a.id].entities}
+    store.write_analyses([analyses[a.id] for a in chosen], keys)
+
+
+def partition(store) -> set[frozenset[str]]:
+    return {frozenset(a["id"] for a in e["articles"]) for e in list_events(store)}
+
+
+def gold_partition(corpus, ids=None) -> set[frozenset[str]]:
+    articles, _, gold = corpus
+    groups: dict[str, set] = {}
+    for a in articles:
+        if ids is None or a.id in ids:
+            groups.setdefault(gold[a.id], set()).add(a.id)
+    return {frozenset(g) for g in groups.values()}
+
+
+def ids_of(corpus, event: str) -> list[str]:
+    return sorted(a.id for a in corpus[0] if corpus[2][a.id] == event)
+
+
+@pytest.fixture
+def stories_store(tmp_path, corpus):
+    store = SQLiteStore(tmp_path / "stories.db")
+    add(store, corpus)
+    update_stories(store)
+    yield store
+    store.close()
+
+
+def test_events_group_one_happening_and_keep_two_votes_apart(stories_store, corpus):
+    # vote1 and vote2: the same assembly, harbour and speaker, similar words -- but different tallies and dates
+    assert partition(stories_store) == gold_partition(corpus)
+
+
+def test_every_grouping_records_why(stories_store, corpus):
+    vote1 = next(e for e in list_events(stories_store) if e["articles"][0]["id"] in ids_of(corpus, "vote1"))
+    names = {n["name"] for n in vote1["why"]["shared_names"]}
+    assert {"Amara Voss", "Kestrel Harbour"} <= names
+    assert any(f["value"] == "169-1" for f in vote1["why"]["shared_facts"])
+    assert vote1["why"]["links"] and all({"similarity", "shared_names", "conflicts"} <= set(link["evidence"])
+                                          for link in vote1["why"]["links"])
+    # the pair across the two votes was scored and its conflicts recorded as evidence
+    edges = stories_store.story_edges(ids_of(corpus, "vote1"))
+    across = [json.loads(ev) for a, b, s, ev in edges if {a, b} & set(ids_of(corpus, "vote2"))]
+    assert across and any("tally 169-1 / 266-0" in ev["conflicts"] for ev in across)
+
+
+def test_events_are_dated_by_the_text_and_keep_disagreeing_dates(stories_store, corpus):
+    events = {e["id"]: e for e in list_events(stories_store)}
+    vote1 = next(e for e in events.values() if e["articles"][0]["id"] in ids_of(corpus, "vote1"))
+    assert vote1["date"] == "2022-01-20"  # "on Thursday" in two outlets; published 2022-01-21
+    assert vote1["disputed"] is True
+    by_value = {d["value"]: d["sources"] for d in vote1["dates"]}
+    assert set(by_value) == {"2022-01-18", "2022-01-20"}
+    assert [s["outlet"] for s in by_value["2022-01-18"]] == ["The Observer Post"]
+    assert by_value["2022-01-18"][0]["text"] == "Tuesday"
+    quake = next(e for e in events.values() if e["articles"][0]["id"] in ids_of(corpus, "quake"))
+    assert quake["date"] == "2022-02-01" and quake["disputed"] is False
+    lone = [e for e in list_events(stories_store) if e["articles"][0]["id"] in ids_of(corpus, "lone")]
+    assert lone[0]["date"] is None and lone[0]["published"] == "2022-02-15"
+    placed = timeline(list_events(stories_store))
+    assert [t["when"] for t in placed] == sorted(t["when"] for t in placed)
+    assert {t["dated_by"] for t in placed} == {"text", "published"}
+
+
+def test_storyline_links_the_two_votes_in_time_order(stories_store, corpus):
+    lines = list_storylines(stories_store)
+    assert len(lines) == 1
+    events = {e["id"]: e for e in list_events(stories_store)}
+    members = [set(a["id"] for a in events[e["id"]]["articles"]) for e in lines[0]["events"]]
+    assert members == [set(ids_of(corpus, "vote1")), set(ids_of(corpus, "vote2"))]
+    assert lines[0]["start"] == "2022-01-20" and lines[0]["end"] == "2022-03-10"
+    assert "Amara Voss" in lines[0]["why"]["actors"]
+
+
+def test_same_input_in_any_order_gives_the_same_events(tmp_path, corpus):
+    articles, analyses, _ = corpus
+    with SQLiteStore(tmp_path / "ref.db") as ref:
+        add(ref, corpus)
+        update_stories(ref)
+        expected = {e["id"]: sorted(a["id"] for a in e["articles"]) for e in list_events(ref)}
+        records = list(load_records(ref, [a.id for a in articles]).values())
+    for seed in range(3):
+        order = list(articles)
+        random.Random(seed).shuffle(order)
+        with SQLiteStore(tmp_path / f"shuffled{seed}.db") as store:
+            # ingest and cluster in a shuffled order, in two batches
+            half = len(order) // 2
+            for batch in (order[:half], order[half:]):
+                add(store, corpus, {a.id for a in batch})
+                update_stories(store)
+            got = {e["id"]: sorted(a["id"] for a in e["articles"]) for e in list_events(store)}
+        assert got == expected
+        shuffled = list(records)
+        random.Random(seed).shuffle(shuffled)
+        assert {e.id: sorted(e.article_ids) for e in cluster_events(shuffled)} == expected
+
+
+def test_incremental_add_touches_only_the_new_articles(tmp_path, corpus):
+    articles = corpus[0]
+    first = {a.id for a in articles if corpus[2][a.id] != "quake"}
+    with SQLiteStore(tmp_path / "inc.db") as store:
+        add(store, corpus, first)
+        update_stories(store)
+        before = {e["id"]: e for e in list_events(store)}
+        add(store, corpus, {a.id for a in articles} - first)
+        summary = update_stories(store)
+        assert summary.embedded == 3 and summary.changed == 3
+        assert summary.reclustered == 3  # the quake articles form their own component: nothing else is redone
+        assert partition(store) == gold_partition(corpus)
+        after = {e["id"]: e for e in list_events(store)}
+        for eid, event in before.items():  # untouched events are exactly as they were
+            assert after[eid] == event
+        assert update_stories(store).changed == 0  # nothing new: nothing to do
+    # the index file is reused, not rebuilt, by the next process
+    with SQLiteStore(tmp_path / "inc.db") as store:
+        assert update_stories(store).index_rebuilt is False
+
+
+def test_user_decisions_survive_reclustering(tmp_path, corpus):
+    vote1, vote2, quake = ids_of(corpus, "vote1"), ids_of(corpus, "vote2"), ids_of(corpus, "quake")
+    with SQLiteStore(tmp_path / "dec.db") as store:
+        add(store, corpus, set(vote1 + vote2 + quake[:2]))
+        update_stories(store)
+        event_of = store.events_of(vote1 + vote2 + quake)
+        merged = merge_events(store, event_of[vote1[0]], event_of[vote2[0]], note="one campaign")
+        assert set(a for a, _ in store.event_members([merged])[merged]) == set(vote1 + vote2)
+        split = split_event(store, store.events_of(quake[:1])[quake[0]], [quake[1]])
+        assert store.event_members([split])[split] == [(quake[1], "split")]
+        pinned = pin_article(store, quake[0], merged)
+        assert pinned == store.events_of([vote1[0]])[vote1[0]]
+        decided = partition(store)
+        # new articles arrive and the affected components are clustered again: the decisions still hold
+        add(store, corpus, {a.id for a in corpus[0]} - set(vote1 + vote2 + quake[:2]))
+        update_stories(store)
+        now = partition(store)
+        assert frozenset(vote1 + vote2 + [quake[0]]) in now
+        assert not any(quake[1] in group and quake[0] in group for group in now)
+        assert frozenset([quake[1]]) in decided
+        hows = dict(a for members in store.event_members(store.events_of(vote1).values()).values() for a in members)
+        assert hows[quake[0]] == "pinned" and hows[vote2[0]] == "merged"
+        with pytest.raises(StoriesError):
+            split_event(store, store.events_of(vote1)[vote1[0]], ["not-an-article"])
+        with pytest.raises(StoriesError):
+            merge_events(store, "ev-none", store.events_of(vote1)[vote1[0]])
+
+
+@pytest.mark.parametrize("decisions, expected", [
+    ([], [["a", "b"], ["c"]]),
+    ([Decision(1, "merge", ("a",), ("c",))], [["a", "b", "c"]]),
+    ([Decision(1, "split", ("b",), ("a",))], [["a"], ["b"], ["c"]]),
+    ([Decision(1, "pin", ("c",), ("a", "b"))], [["a", "b", "c"]]),
+    ([Decision(1, "merge", ("a",), ("c",)), Decision(2, "split", ("c",), ("a", "b"))], [["a", "b"], ["c"]]),
+])
+def test_apply_decisions_table(decisions, expected):
+    got = apply_decisions([["a", "b"], ["c"]], decisions)
+    assert [[a for a, _ in g] for g in got] == expected
+
+
+def test_report_lists_events_by_outlet_escaped(stories_store, corpus):
+    data = build_report(stories_store)
+    import jsonschema
+
+    jsonschema.validate(data, json_schema())
+    assert data["schema_version"] == "1.2"
+    quake = next(e for e in data["events"] if e["articles"][0]["id"] in ids_of(corpus, "quake"))
+    assert "Morning Courier <b>" in quake["outlets"]
+    assert {t["event"] for t in data["timeline"]} == {e["id"] for e in data["events"]}
+    html = render_html(data)
+    assert 'id="stories"' in html and f'id="event-{quake["id"]}"' in html
+    assert "<script>alert(1)" not in html and "Morning Courier <b>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_cli_lists_updates_and_corrects(cli, tmp_path, corpus):
+    db = tmp_path / "cli.db"
+    with SQLiteStore(db) as store:
+        add(store, corpus)
+    result = cli("stories", "--update", db=db)
+    assert result.exit_code == 0, result.output
+    assert "storyline" in result.stdout and "The Observer Post" in result.stdout
+    listed = json.loads(cli("stories", "--json", db=db).stdout)
+    assert {"events", "storylines", "timeline"} <= set(listed)
+    vote1 = next(e for e in listed["events"] if e["articles"][0]["id"] in ids_of(corpus, "vote1"))
+    vote2 = next(e for e in listed["events"] if e["articles"][0]["id"] in ids_of(corpus, "vote2"))
+    result = cli("stories", "merge", vote1["id"], vote2["id"], db=db)
+    assert result.exit_code == 0 and re.search(r"merged into ev[0-9a-f]{10}", result.stdout)
+    merged = result.stdout.split()[-1]
+    lone = ids_of(corpus, "lone")[0]
+    result = cli("stories", "pin", lone, merged, db=db)
+    assert result.exit_code == 0 and result.stdout.strip().endswith(merged)
+    result = cli("stories", "split", merged, "--articles", lone, db=db)
+    assert result.exit_code == 0
+    result = cli("stories", "merge", "ev0000000000", merged, db=db)
+    assert result.exit_code == 1 and "no event" in result.stderr
+    summary = json.loads(cli("stories", "update", "--json", db=db).stdout)
+    assert summary["changed"] == 0
+
+
+def test_oversized_components_are_split_on_stronger_pairs_first(stories_store, corpus):
+    from storydiff.stories.features import load_rules
+
+    records = list(load_records(stories_store, [a.id for a in corpus[0]]).values())
+    rules = {**load_rules(), "max_component": 2}
+    events = cluster_events(records, rules=rules)
+    ids = sorted(a for e in events for a in e.article_ids)
+    assert ids == sorted(r.article_id for r in records)  # still a partition of every article
+    assert len(events) >= 4
