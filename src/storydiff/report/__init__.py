@@ -95,7 +95,7 @@ def build_report(store, *, include_text: bool = True, limit: int | None = None) 
                          for aid in members]}
             for number, members in enumerate(groups, 1)],
         "entities": entities,
-        "comparisons": [c for c in [comparison_section(store)] if c] if hasattr(store, "iter_analyses") else [],
+        "comparisons": comparisons(store) if hasattr(store, "iter_analyses") else [],
         "problems": problems,
         "runs": runs,
         **stories_section(store),
@@ -247,6 +247,68 @@ def comparison_section(store, article_ids=None, scope: str = "all articles") -> 
     }
 
 
+#: Groups whose framing is computed with a fresh parse (noun-phrase terms need it); larger ones skip the terms.
+FRAMING_PARSE_LIMIT = 12
+#: At most this many events get a comparison section in one report (the largest first).
+MAX_COMPARED_EVENTS = 40
+
+
+def comparisons(store) -> list[dict]:
+    """A comparison (facts, quotes, omissions, framing) for every event of two or more analysed articles, and for
+    every storyline of two or more events; the whole store as one group when the stories stage has not run."""
+    groups: list[tuple[str, list[str]]] = []
+    if hasattr(store, "get_events"):
+        from ..stories import list_events, list_storylines
+
+        events = list_events(store, min_articles=2)
+        events.sort(key=lambda e: (-len(e["articles"]), e.get("date") or "9999", e["id"]))
+        for e in events[:MAX_COMPARED_EVENTS]:
+            groups.append((f"event {e['id']}: {e.get('title') or ''}".strip(), [a["id"] for a in e["articles"]]))
+        members = {e["id"]: [a["id"] for a in e["articles"]] for e in list_events(store, min_articles=1)}
+        for line in list_storylines(store):
+            if len(line["events"]) > 1:
+                ids = [aid for ev in line["events"] for aid in members.get(ev["id"], [])]
+                groups.append((f"storyline {line['id']}: {line.get('title') or ''}".strip(), ids))
+    if not groups:
+        groups.append(("all articles", None))
+    out = []
+    for scope, ids in groups:
+        section = comparison_section(store, ids, scope)
+        if section is not None:
+            section["framing"] = framing_section(store, section["articles"])
+            out.append(section)
+    return out
+
+
+def framing_section(store, article_ids) -> dict:
+    """How each outlet tells the group's story: attribution verbs by class, hedges and distancing, loaded language,
+    voice share by side, and the terms each outlet uses for referents several of them mention."""
+    from dataclasses import asdict
+
+    from ..compare import outlet_label
+    from ..framing import frame_article, frame_outlets, referent_terms
+
+    ids = list(article_ids)
+    articles = {a.id: a for a in store.iter_articles(ids)}
+    analyses = {an.article_id: an for an in store.iter_analyses(ids)}
+    docs = {}
+    if len(ids) <= FRAMING_PARSE_LIMIT:
+        from ..analysis import load_nlp
+
+        texts = [(articles[i].text, i) for i in ids if i in articles and i in analyses]
+        docs = {i: doc for doc, i in load_nlp().pipe(texts, as_tuples=True)}
+    items = []
+    for aid in sorted(ids):
+        if aid in articles and aid in analyses and analyses[aid].text_hash == articles[aid].text_hash:
+            framing = frame_article(articles[aid], analyses[aid], docs.get(aid))
+            items.append((outlet_label(articles[aid].outlet, aid), aid, analyses[aid], framing))
+    outlets = frame_outlets(items)
+    referents = referent_terms(items) if docs else []
+    return {"outlets": [asdict(o) for o in outlets.values()],
+            "referents": [asdict(r) for r in referents[:15]],
+            "terms_need_parse": not docs}
+
+
 def render_html(data: dict) -> str:
     """The report as one self-contained HTML page (inline CSS, no scripts from elsewhere, no network requests)."""
     from jinja2 import Environment, PackageLoader
@@ -275,11 +337,13 @@ window.addEventListener('DOMContentLoaded', openTarget);
 """
 
 
-def figure(value) -> str:
-    """A fact's value for reading: "1000000" -> "1,000,000"; other values as they are."""
+def figure(value, kind: str | None = None) -> str:
+    """A fact's value for reading: a count or sum "1000000" -> "1,000,000"; dates, tallies and names as they are."""
     if value is None:
         return "?"
     text = str(value)
+    if kind not in (None, "count", "money"):
+        return text
     try:
         number = float(text)
     except ValueError:
