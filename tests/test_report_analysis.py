@@ -73,3 +73,13 @@ def test_hostile_text_in_analysis_sections_is_inert(report):
     assert body.count("<script>") == 1
     match = re.search(r"script-src '(sha256-[A-Za-z0-9+/=]+)'", html)
     assert match
+
+
+def test_markdown_report_escapes_text(report):
+    from storydiff.report import render_markdown
+
+    data, _ = report
+    md = render_markdown(data)
+    assert md.startswith("# storydiff report")
+    assert "CONFLICTING" in md
+    assert "<script>" not in md and "](javascript" not in md

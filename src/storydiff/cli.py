@@ -240,12 +240,12 @@ def problems(ctx: click.Context, as_json: bool) -> None:
 @main.command()
 @click.option("--out", "-o", default="storydiff-report", show_default=True,
               help="Output path without extension (or ending in .html / .json).")
-@click.option("--format", "formats", type=click.Choice(["html", "json"]), multiple=True,
-              help="Formats to write (default: both).")
+@click.option("--format", "formats", type=click.Choice(["html", "json", "md"]), multiple=True,
+              help="Formats to write, repeatable (default: html and json; md = Markdown for terminals and notes).")
 @click.option("--limit", type=int, default=None, help="List at most this many articles.")
 @click.pass_context
 def report(ctx: click.Context, out: str, formats: tuple[str, ...], limit: int | None) -> None:
-    """Write the report: one self-contained HTML file and its JSON (documented schema)."""
+    """Write the report: one self-contained HTML file, its JSON (documented schema), and Markdown on request."""
     from .report import write_report
 
     store = _open(ctx.obj["db"])

@@ -263,7 +263,8 @@ def comparisons(store) -> list[dict]:
         events = list_events(store, min_articles=2)
         events.sort(key=lambda e: (-len(e["articles"]), e.get("date") or "9999", e["id"]))
         for e in events[:MAX_COMPARED_EVENTS]:
-            groups.append((f"event {e['id']}: {e.get('title') or ''}".strip(), [a["id"] for a in e["articles"]]))
+            title = e.get("title") or next((a.get("title") for a in e["articles"] if a.get("title")), "") or ""
+            groups.append((f"event {e['id']}: {title}".strip(" :"), [a["id"] for a in e["articles"]]))
         members = {e["id"]: [a["id"] for a in e["articles"]] for e in list_events(store, min_articles=1)}
         for line in list_storylines(store):
             if len(line["events"]) > 1:
@@ -359,12 +360,61 @@ def safe_url(url: str | None) -> str | None:
     return url if stripped.startswith(("http://", "https://")) else None
 
 
+def render_markdown(data: dict) -> str:
+    """The report as Markdown, for terminals and notes: overview, comparisons (conflicts first), quotes across
+    outlets, omissions, events, problems. Article text is quoted as text; Markdown control characters in it are
+    escaped so it cannot add links or markup."""
+    def esc(text) -> str:
+        text = " ".join(str(text if text is not None else "").split())
+        for ch in "\\`*_{}[]<>()#|!":
+            text = text.replace(ch, "\\" + ch)
+        return text
+
+    o = data["overview"]
+    lines = [f"# storydiff report", "",
+             f"{o['articles']} articles · {o['outlets']} outlets · {o['duplicate_groups']} groups of copies · "
+             f"{o['problems']} inputs skipped · generated {data['generated_at']} (schema {data['schema_version']})", ""]
+    for c in data.get("comparisons", []):
+        counts = ", ".join(f"{n} {k.replace('-', ' ')}" for k, n in c["counts"].items())
+        lines += [f"## {esc(c['scope'])}", "", f"{len(c['articles'])} articles, {c['sources']} independent sources: "
+                  f"{counts}", ""]
+        lines += ["| status | question | what each source says |", "|---|---|---|"]
+        for row in c["rows"]:
+            if row["status"] == "single-source":
+                continue
+            claims = "<br>".join(f"**{esc(cl['outlet'])}**: {esc(figure(cl['value'], row['kind']))} "
+                                 f"(“{esc(cl['text'])}”)" for cl in row["claims"])
+            internal = " (inside one article)" if row["internal"] else ""
+            lines.append(f"| {row['status'].upper()}{internal} | {esc(row['question'])} | {claims} |")
+        single = sum(1 for row in c["rows"] if row["status"] == "single-source")
+        lines += ["", f"{single} single-source facts not listed (see the HTML or JSON report).", ""]
+        for m in c["quotes"]:
+            lines.append("- **same statement**: " + "; ".join(esc(f) for f in m["flags"]))
+            for q in m["quotes"]:
+                lines.append(f"  - {esc(q['outlet'])} ({q['kind']}, {esc(q['speaker'] or 'unattributed')}): "
+                             f"“{esc(q['content'][:200])}”")
+        for om in c["omissions"]:
+            lines.append(f"- **left out** by {esc(om['outlet'])}: {om['kind']} {esc(om['what'])} "
+                         f"(carried by {esc(', '.join(om['carried_by']))})")
+        lines.append("")
+    if data.get("events"):
+        lines += ["## Events", ""]
+        for e in data["events"]:
+            outlets = ", ".join(sorted(esc(k) for k in e.get("outlets", {})))
+            lines.append(f"- {e.get('date') or 'undated'}: {esc(e.get('title') or e['id'])} — {outlets}")
+        lines.append("")
+    if data["problems"]:
+        lines += ["## Ingest problems", ""]
+        lines += [f"- {esc(p['locator'])}: {esc(p['reason'])} {esc(p['detail'])}" for p in data["problems"]]
+    return "\n".join(lines) + "\n"
+
+
 def write_report(store, out: str | Path, *, formats: tuple[str, ...] = ("html", "json"),
                  limit: int | None = None) -> dict[str, Path]:
     """Write the report next to ``out`` (a path without extension, or ending in .html/.json) in each format.
     Returns the paths written, by format."""
     out = Path(out)
-    base = out.with_suffix("") if out.suffix in (".html", ".json") else out
+    base = out.with_suffix("") if out.suffix in (".html", ".json", ".md") else out
     base.parent.mkdir(parents=True, exist_ok=True)
     data = build_report(store, limit=limit)
     written: dict[str, Path] = {}
@@ -372,6 +422,10 @@ def write_report(store, out: str | Path, *, formats: tuple[str, ...] = ("html", 
         path = base.with_suffix(".json")
         path.write_text(json.dumps(data, ensure_ascii=False, indent=1), "utf-8")
         written["json"] = path
+    if "md" in formats:
+        path = base.with_suffix(".md")
+        path.write_text(render_markdown(data), "utf-8")
+        written["md"] = path
     if "html" in formats:
         path = base.with_suffix(".html")
         path.write_text(render_html(data), "utf-8")
@@ -384,4 +438,4 @@ def json_schema() -> dict:
     return json.loads((resources.files("storydiff.report") / "schema.json").read_text("utf-8"))
 
 
-__all__ = ["build_report", "render_html", "write_report", "json_schema", "safe_url", "SCHEMA_VERSION"]
+__all__ = ["build_report", "render_html", "render_markdown", "write_report", "json_schema", "safe_url", "SCHEMA_VERSION"]
