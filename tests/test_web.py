@@ -29,6 +29,9 @@ def db(tmp_path_factory):
     store = open_store(path)
     ingest([str(ROOT / "examples" / "seeds"), str(folder / "hostile.txt")], store, workers=1)
     analyze(store, workers=1)
+    from storydiff.stories import update_stories
+
+    update_stories(store)
     store.close()
     return path
 
@@ -132,3 +135,16 @@ def test_serve_binds_to_localhost_by_default():
 
     help_text = CliRunner().invoke(main, ["serve", "--help"]).output
     assert "127.0.0.1" in help_text
+
+
+def test_events_pages_and_their_json(app):
+    listing = get(app, "/api/events").json()
+    assert listing["events"], "the seeds form at least one event of two articles"
+    event = listing["events"][0]
+    detail = get(app, f"/api/events/{event['id']}").json()
+    assert {a["id"] for a in detail["event"]["articles"]} == set(detail["comparison"]["articles"])
+    assert "framing" in detail["comparison"]
+    for path in ["/events", f"/events/{event['id']}"]:
+        response = get(app, path)
+        assert response.status_code == 200 and "<script>alert" not in response.text.split("<body>", 1)[1]
+    assert get(app, "/events/nope").status_code == 404

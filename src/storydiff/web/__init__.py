@@ -95,7 +95,8 @@ def create_app(db: str | Path):
             "entities": [{"key": k, "name": n, "label": lab, "articles": c}
                          for k, n, lab, c in cached("top_entities", 60, lambda: s.top_entities(30))],
             "problems": len(s.problems()),
-            "events": _events_summary(s, limit=20),
+            "events": [{"id": e["id"], "title": e.get("title"), "date": e.get("date"), "articles": len(e["articles"])}
+                       for e in events_data()["events"][:20]],
         }
 
     def search_data(q: str, limit: int) -> dict:
@@ -163,6 +164,27 @@ def create_app(db: str | Path):
             data["cues"] = [{"cue": c, "count": n} for c, n in s.cues_of_outlet(name)]
         return data
 
+    def events_data() -> dict:
+        s = store()
+        if not hasattr(s, "get_events"):
+            return {"events": [], "storylines": []}
+        from ..stories import list_events, list_storylines
+
+        return {"events": cached("events", 30, lambda: list_events(s, min_articles=2)),
+                "storylines": cached("storylines", 30, lambda: list_storylines(s))}
+
+    def event_data(event_id: str) -> dict:
+        from ..report import framing_section
+
+        event = next((e for e in events_data()["events"] if e["id"] == event_id), None)
+        if event is None:
+            raise HTTPException(404, f"no event {event_id} with two or more articles")
+        ids = [a["id"] for a in event["articles"]]
+        section = comparison_section(store(), ids, f"event {event_id}")
+        if section is not None:
+            section["framing"] = framing_section(store(), section["articles"])
+        return {"event": event, "comparison": section}
+
     def compare_data(article_ids: list[str]) -> dict:
         section = comparison_section(store(), article_ids or None)
         if section is None:
@@ -194,6 +216,14 @@ def create_app(db: str | Path):
     async def api_outlet(outlet: str):
         return outlet_data(outlet)
 
+    @app.get("/api/events", summary="Events (two or more articles) by outlet with dates and why; storylines")
+    async def api_events():
+        return events_data()
+
+    @app.get("/api/events/{event_id}", summary="One event: its articles, dates, why, and the cross-outlet comparison")
+    async def api_event(event_id: str):
+        return event_data(event_id)
+
     @app.get("/api/compare", summary="Cross-outlet comparison of the given articles (all when none)")
     async def api_compare(articles: list[str] = Query(default=[])):
         return compare_data(articles)
@@ -222,6 +252,14 @@ def create_app(db: str | Path):
     @app.get("/outlets/{outlet:path}", response_class=HTMLResponse, include_in_schema=False)
     async def outlet(outlet: str):
         return page("outlet.html.j2", o=outlet_data(outlet))
+
+    @app.get("/events", response_class=HTMLResponse, include_in_schema=False)
+    async def events():
+        return page("events.html.j2", d=events_data())
+
+    @app.get("/events/{event_id}", response_class=HTMLResponse, include_in_schema=False)
+    async def event(event_id: str):
+        return page("event.html.j2", d=event_data(event_id))
 
     @app.get("/compare", response_class=HTMLResponse, include_in_schema=False)
     async def compare_page(articles: list[str] = Query(default=[])):
@@ -306,13 +344,6 @@ def _row_of_article(a) -> dict:
     return {"id": a.id, "title": a.title, "outlet": a.outlet, "published": a.published, "url": a.url,
             "author": a.author, "language": a.language, "words": a.word_count, "summary": a.summary,
             "locator": a.locator}
-
-
-def _events_summary(store, limit: int = 20) -> list[dict]:
-    """Events, when the stories stage has run (an empty list before)."""
-    if not hasattr(store, "get_events"):
-        return []
-    return [{"id": e[0], "label": e[1] if len(e) > 1 else None} for e in store.get_events()[:limit]]
 
 
 def serve(db: str | Path, host: str = "127.0.0.1", port: int = 8765) -> None:
