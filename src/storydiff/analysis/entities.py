@@ -11,15 +11,14 @@ entities by it.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 
 from ..model import Entity, Span
+from ..rules import read_rules
 
 _NON_WORD = re.compile(r"[^\w\s-]", re.UNICODE)
 _SPACE = re.compile(r"[\s-]+")
@@ -30,11 +29,7 @@ _SMALL_WORDS = {"of", "the", "for", "and", "on", "de", "du", "des", "la", "le", 
 
 @lru_cache(maxsize=None)
 def load_rules(lang: str = "en") -> dict:
-    folder = resources.files("storydiff") / "data" / "entities"
-    path = folder / f"{lang}.json"
-    if not path.is_file():
-        path = folder / "en.json"
-    rules = json.loads(path.read_text("utf-8"))
+    rules = read_rules("entities", lang)
     rules["labels"] = set(rules["labels"])
     rules["strip_leading"] = set(rules["strip_leading"])
     return rules

@@ -10,13 +10,12 @@ Word lists live in ``storydiff/data/facts/<lang>.json``.
 from __future__ import annotations
 
 import calendar
-import json
 import re
 from datetime import date, timedelta
 from functools import lru_cache
-from importlib import resources
 
 from ..model import Entity, Fact, Span
+from ..rules import read_rules
 
 _TALLY = re.compile(r"(?<![\d.,$€£%])\b(\d{1,4})\s*(?:to|-|–|—|:)\s*(\d{1,4})\b(?![.,]\d|\s*(?:%|percent|per cent))")
 _NUMBER = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$")
@@ -40,11 +39,7 @@ _DATE_FORMS = [
 
 @lru_cache(maxsize=None)
 def load_rules(lang: str = "en") -> dict:
-    folder = resources.files("storydiff") / "data" / "facts"
-    path = folder / f"{lang}.json"
-    if not path.is_file():
-        path = folder / "en.json"
-    rules = json.loads(path.read_text("utf-8"))
+    rules = read_rules("facts", lang)
     rules["vote_context"] = set(rules["vote_context"])
     rules["unanimous_re"] = re.compile(r"\b(" + "|".join(re.escape(u) for u in rules["unanimous"]) + r")\b", re.I)
     quals = sorted(rules["qualifiers"], key=len, reverse=True)

@@ -40,14 +40,13 @@ Languages without a rules file yield no quotes and no terms (nothing is guessed 
 
 from __future__ import annotations
 
-import json
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 
 from ..model import Entity, MarkedTerm, Quote, Span
+from ..rules import read_rules
 
 #: Characters after which a straight quotation mark opens a quote (besides whitespace and the start of a line).
 _OPEN_CONTEXT = frozenset("([{<—–-/:;,\u00a0")
@@ -109,10 +108,9 @@ class QuoteRules:
 @lru_cache(maxsize=None)
 def load_rules(lang: str = "en") -> QuoteRules | None:
     """The quote rules of ``lang``, or ``None`` when the package has no rules file for it."""
-    path = resources.files("storydiff") / "data" / "quotes" / f"{lang}.json"
-    if not path.is_file():
+    raw = read_rules("quotes", lang, fallback=None)
+    if raw is None:
         return None
-    raw = json.loads(path.read_text("utf-8"))
     marks = raw["quote_marks"]
     all_marks = set(marks["pairs"]) | set(marks["closers"])
     # longest first, so that '' and `` win over ' and `

@@ -371,7 +371,7 @@ def render_markdown(data: dict) -> str:
         return text
 
     o = data["overview"]
-    lines = [f"# storydiff report", "",
+    lines = ["# storydiff report", "",
              f"{o['articles']} articles · {o['outlets']} outlets · {o['duplicate_groups']} groups of copies · "
              f"{o['problems']} inputs skipped · generated {data['generated_at']} (schema {data['schema_version']})", ""]
     for c in data.get("comparisons", []):
