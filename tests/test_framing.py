@@ -13,7 +13,7 @@ from storydiff.analysis import analyze_doc, load_nlp
 from storydiff.framing import (SideResolver, frame_article, frame_outlets, load_model, load_rules,
                                referent_terms)
 from storydiff.framing.article import cue_lemma, verb_class
-from storydiff.model import Analysis, Article
+from storydiff.model import Article
 
 
 def make_article(text: str, aid: str = "a1", outlet: str | None = None) -> Article:

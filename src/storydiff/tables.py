@@ -223,4 +223,5 @@ def is_dir(url: str) -> bool:
 __all__ = ["RECORDS", "ARTICLES", "SIGNED_ARTICLES", "PROBLEMS", "ANALYSES", "records_table", "records_from_table",
            "articles_table", "articles_from_table", "signatures_from_table", "problems_table",
            "problems_from_table", "analyses_table", "analyses_from_table", "article_row", "analysis_row",
-           "write_parquet", "read_parquet", "list_parquet", "row_group_count", "filesystem", "join"]
+           "write_parquet", "read_parquet", "list_parquet", "row_group_count", "filesystem", "join", "exists",
+           "is_dir", "unstrip"]

@@ -1,7 +1,7 @@
 """Storage. ``open_store(url)`` picks a backend from the URL; everything else talks to the :class:`Store` protocol.
 
 - a file path, ``sqlite:///path`` or ``:memory:`` -> :class:`SQLiteStore` (the default, ``storydiff.db``)
-- ``postgresql://...`` -> reserved for the PostgreSQL backend (not yet implemented)
+- ``postgresql://...`` (or ``postgres://``) -> :class:`PostgresStore` (needs ``pip install 'storydiff[postgres]'``)
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ def open_store(url: str | os.PathLike | None = None) -> Store:
     """Open (and migrate) the store at ``url``; ``None`` means ``$STORYDIFF_DB`` or ``storydiff.db``."""
     target = str(url) if url is not None else os.environ.get("STORYDIFF_DB", DEFAULT_DB)
     if target.startswith(("postgresql://", "postgres://")):
-        raise StoreError("the PostgreSQL backend is not available yet; use a SQLite file path")
+        from .postgres import PostgresStore
+        return PostgresStore(target)
     if target.startswith("sqlite:///"):
         target = target[len("sqlite:///"):]
     elif "://" in target:
