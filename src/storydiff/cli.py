@@ -11,6 +11,7 @@ Exit status (for scripts):
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -150,7 +151,8 @@ def _print_summary(summary, db: str) -> None:
     from rich.table import Table
 
     console = _console(stderr=True)
-    table = Table(title=f"ingest into {db} ({summary.seconds:.1f} s)", show_header=True)
+    shown = re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", db)  # never print a password from a store URL
+    table = Table(title=f"ingest into {shown} ({summary.seconds:.1f} s)", show_header=True)
     table.add_column("read", justify="right")
     table.add_column("stored", justify="right")
     table.add_column("updated", justify="right")
