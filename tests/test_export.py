@@ -128,3 +128,16 @@ def test_export_command(seeds_store, cli, tmp_path):
     assert not (out / "articles.jsonl").exists()
     result = cli("export", "--out", str(tmp_path / "both"), db=seeds_store.path)
     assert result.exit_code == 0 and "quotes:" in result.stdout and "comparisons: skipped" in result.stdout
+
+
+def test_export_to_an_fsspec_url(seeds_store):
+    """Any fsspec URL works as the output (here the in-memory filesystem, as s3:// would with s3fs)."""
+    import fsspec
+
+    summary = export_store(seeds_store, "memory://storydiff-export", ("parquet", "jsonl"))
+    assert any(f.startswith("memory://") and f.endswith("/storydiff-export/articles.parquet") for f in summary.files)
+    fs = fsspec.filesystem("memory")
+    with fs.open("/storydiff-export/quotes.parquet", "rb") as handle:
+        assert pq.read_table(handle).num_rows == summary.rows["quotes"]
+    assert len(tables.list_parquet("memory://storydiff-export")) == len(summary.rows)
+    fs.rm("/storydiff-export", recursive=True)

@@ -8,6 +8,7 @@ through the store.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import time
@@ -78,6 +79,23 @@ def corpus_key(name: str, label: str, lang: str = "en") -> str:
     return f"{label if label == 'PERSON' else 'NAME'}:{key}"
 
 
+#: The smallest chunk handed to a worker near the end of a run (nlp.pipe batches below this lose speed).
+MIN_CHUNK = 4
+
+
+def _shrinking_chunks(total: int, chunk_size: int, workers: int) -> list[int]:
+    """Chunk sizes for the pool: ``chunk_size`` while much is left, then a share of what remains that shrinks to
+    :data:`MIN_CHUNK`, so that the last chunk, which one worker runs while the others have nothing left to do, is
+    small. Fixed 64-article chunks left 192 articles as 3 chunks: 2 workers could be at most 1.5x faster
+    (bench/parallel_analysis.py)."""
+    sizes = []
+    while total > 0:
+        size = min(total, chunk_size, max(MIN_CHUNK, -(-total // (2 * workers))))
+        sizes.append(size)
+        total -= size
+    return sizes
+
+
 def store_analyses(store, analyses: list[Analysis]) -> None:
     """Write analysis records through ``store`` with each entity's corpus-wide key (:func:`corpus_key`)."""
     keys = {(an.article_id, e.key): corpus_key(e.name, e.label) for an in analyses for e in an.entities}
@@ -102,11 +120,10 @@ def analyze(store, *, workers: int | None = None, chunk_size: int = 64,
         pending = pending[:limit]
     workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
     single = workers == 1 or len(pending) <= chunk_size
-    if not single:
-        # at least 4 chunks per worker: with 64-article chunks, 160 articles made 3 chunks and the last one ran alone
-        # while the other worker idled (2 workers could be at most 1.67x faster; bench/parallel_analysis.py)
-        chunk_size = max(1, min(chunk_size, -(-len(pending) // (4 * workers))))
-    chunks = [pending[i:i + chunk_size] for i in range(0, len(pending), chunk_size)]
+    sizes = ([chunk_size] * -(-len(pending) // chunk_size) if single
+             else _shrinking_chunks(len(pending), chunk_size, workers))
+    bounds = list(itertools.accumulate(sizes, initial=0))
+    chunks = [pending[a:b] for a, b in zip(bounds, bounds[1:])]
     done = 0
 
     def write(analyses: list[Analysis]) -> None:
