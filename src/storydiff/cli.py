@@ -55,7 +55,9 @@ def main(ctx: click.Context, db: str | None) -> None:
 @click.option("--workers", type=int, default=None, help="Processes for per-article work (default: CPU count).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary table.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
-@click.option("--analyze", "then_analyze", is_flag=True, help="Then run the analysis stage (see `storydiff analyze`).")
+@click.option("--analyze", "then_analyze", is_flag=True,
+              help="Then run the analysis stage and group articles into events (`storydiff analyze`, "
+                   "`storydiff stories update`).")
 @click.pass_context
 def ingest(ctx: click.Context, paths: tuple[str, ...], field_map: tuple[str, ...], workers: int | None,
            quiet: bool, as_json: bool, then_analyze: bool) -> None:
@@ -105,6 +107,15 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], field_map: tuple[str, ...
         _print_summary(summary, ctx.obj["db"])
     if then_analyze:
         _run_analysis(ctx.obj["db"], workers, quiet or as_json)
+        from .stories import DEFAULT_EMBEDDER
+
+        store = _open(ctx.obj["db"])
+        try:
+            _stories_update(store, DEFAULT_EMBEDDER, quiet or as_json)
+        except StorydiffError as err:
+            raise click.ClickException(str(err)) from None
+        finally:
+            store.close()
     ctx.exit(EXIT_SKIPPED if summary.problems else EXIT_OK)
 
 
