@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -27,6 +28,18 @@ def _console(stderr: bool = False):
     from rich.console import Console
 
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+@contextmanager
+def _using_store(db: str):
+    """The store for one command: closed afterwards, its errors turned into a clean CLI error."""
+    store = _open(db)
+    try:
+        yield store
+    except StorydiffError as err:
+        raise click.ClickException(str(err)) from None
+    finally:
+        store.close()
 
 
 def _open(db: str):
@@ -445,13 +458,8 @@ def stories_merge(ctx: click.Context, first: str, second: str, note: str) -> Non
     """Merge two events into one (the decision is stored and survives re-clustering)."""
     from .stories import merge_events
 
-    store = _open(ctx.obj["db"])
-    try:
+    with _using_store(ctx.obj["db"]) as store:
         merged = merge_events(store, first, second, note=note, embedder=ctx.obj["embedder"])
-    except StorydiffError as err:
-        raise click.ClickException(str(err)) from None
-    finally:
-        store.close()
     click.echo(f"merged into {merged}")
 
 
@@ -466,13 +474,8 @@ def stories_split(ctx: click.Context, event: str, article_ids: tuple[str, ...], 
     from .stories import split_event
 
     ids = [a for value in article_ids for a in value.replace(",", " ").split()]
-    store = _open(ctx.obj["db"])
-    try:
+    with _using_store(ctx.obj["db"]) as store:
         new = split_event(store, event, ids, note=note, embedder=ctx.obj["embedder"])
-    except StorydiffError as err:
-        raise click.ClickException(str(err)) from None
-    finally:
-        store.close()
     click.echo(f"split into {new}")
 
 
@@ -485,13 +488,8 @@ def stories_pin(ctx: click.Context, article: str, event: str, note: str) -> None
     """Pin an article to an event (the decision is stored and survives re-clustering)."""
     from .stories import pin_article
 
-    store = _open(ctx.obj["db"])
-    try:
+    with _using_store(ctx.obj["db"]) as store:
         now = pin_article(store, article, event, note=note, embedder=ctx.obj["embedder"])
-    except StorydiffError as err:
-        raise click.ClickException(str(err)) from None
-    finally:
-        store.close()
     click.echo(f"{article} is in {now}")
 
 

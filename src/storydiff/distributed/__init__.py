@@ -133,6 +133,7 @@ def ingest_to_parquet(inputs: Sequence[str], out: str, client, *,
     cluster. This process reads the inputs (streaming: memory stays flat) and writes the ``records`` partitions;
     each is handed to the cluster as soon as it is written. Raises :class:`ClusterError` when ``out`` already holds
     a dataset (unless ``overwrite``) or a partition fails."""
+    from ..ingest import chunked
     from ..ingest.sources import iter_records, parse_field_map
 
     if field_map is not None and not isinstance(field_map, Mapping):
@@ -142,7 +143,7 @@ def ingest_to_parquet(inputs: Sequence[str], out: str, client, *,
     token = uuid.uuid4().hex[:8]
     futures = []
     read_problems = records = 0
-    for index, chunk in enumerate(_chunks(iter_records(list(inputs), field_map), partition_size)):
+    for index, chunk in enumerate(chunked(iter_records(list(inputs), field_map), partition_size)):
         raws = [r for r in chunk if isinstance(r, RawRecord)]
         problems = [p for p in chunk if isinstance(p, Problem)]
         records += len(raws)
@@ -265,15 +266,6 @@ def _part(index: int) -> str:
     return f"part-{index:05d}.parquet"
 
 
-def _chunks(items, size: int):
-    chunk: list = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _problems(url: str) -> list[Problem]:

@@ -50,7 +50,8 @@ class Progress:
     skipped: int
 
 
-def _chunks(items: Iterable, size: int) -> Iterator[list]:
+def chunked(items: Iterable, size: int) -> Iterator[list]:
+    """Lists of ``size`` items (the last may be shorter), consuming ``items`` lazily."""
     chunk: list = []
     for item in items:
         chunk.append(item)
@@ -84,7 +85,7 @@ def ingest(paths: Sequence[str], store, *, field_map: Mapping[str, str] | Sequen
     try:
         records = iter_records(list(paths), field_map, position)
         pending = None  # (async result or list, problems of that chunk)
-        for chunk in _chunks(records, batch_size):
+        for chunk in chunked(records, batch_size):
             chunk_problems = [p for p in chunk if isinstance(p, Problem)]
             raws = [r for r in chunk if isinstance(r, RawRecord)]
             counts["read"] += len(raws)
