@@ -185,7 +185,11 @@ def test_quiet_prints_nothing_on_stdout(cli):
     assert result.stdout == ""
 
 
-def test_summary_names_the_problems(cli):
-    result = cli("ingest", str(BAD / "doc.pdf"), "--workers", "1")
+def test_summary_names_the_problems(cli, tmp_path):
+    # a long path (as on CI) must come out whole, on one line, so a user can copy it
+    deep = tmp_path / ("a" * 60) / ("b" * 60)
+    deep.mkdir(parents=True)
+    (deep / "doc.pdf").write_bytes((BAD / "doc.pdf").read_bytes())
+    result = cli("ingest", str(deep / "doc.pdf"), "--workers", "1")
     assert result.exit_code == 3
-    assert "doc.pdf" in result.output and "unsupported file type" in result.output
+    assert f"{deep / 'doc.pdf'}: unsupported file type" in result.output

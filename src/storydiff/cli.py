@@ -187,13 +187,14 @@ def _print_summary(summary, db: str) -> None:
                                      summary.duplicates, summary.skipped)))
     console.print(table)
     if summary.problems:
-        problems = Table(title="skipped inputs", show_header=True)
-        problems.add_column("input", overflow="fold")
-        problems.add_column("reason")
-        problems.add_column("detail", overflow="fold")
+        # One line per input, never wrapped or folded: a user copies these paths into the next command.
+        from rich.markup import escape
+
+        console.print(f"[bold]skipped inputs ({len(summary.problems)})[/bold]")
         for p in summary.problems:
-            problems.add_row(p.locator, p.reason, p.detail)
-        console.print(problems)
+            detail = f" ({escape(p.detail)})" if p.detail else ""
+            console.print(f"  {escape(p.locator)}: [yellow]{escape(p.reason)}[/yellow]{detail}", soft_wrap=True,
+                          highlight=False)
         console.print("Fix or remove these inputs and run the same command again; stored articles are kept.")
 
 
