@@ -1,14 +1,23 @@
 """The whole pipeline (ingest, analysis, stories, comparison) at growing corpus sizes, with per-stage cost.
 
     python bench/pipeline.py [DATA] [--sizes 1000,4000,16000,all] [--workers 2] [--add 1000] [--parse-sample 100]
+    python bench/pipeline.py --incremental --keep DIR --stages ingest,analysis      # grow one store, keep a copy per size
+    python bench/pipeline.py --from-stores DIR --stages stories,compare --add 1000  # later stages on the kept stores
 
 DATA defaults to ../shared/benchmarks/allsides_baly2020/articles.jsonl.gz (37,554 articles, text field
 ``content_original``). For each size N, a fresh store gets the first N articles; each stage runs through the library
-exactly as the CLI runs it, and the script prints articles/s and the peak resident memory of the stage's processes
-(the main process and, for pooled stages, its workers; measured in a child process per stage so peaks do not carry
-over). In the same run it times spaCy parsing alone on --parse-sample of the articles and the analysis stage on the
-same ones in one process, and prints the ratio. With --add K it then ingests and processes the next K articles into
-the size-N store, so the cost of an increment on a large store can be compared with K articles alone.
+exactly as the CLI runs it, and the script prints articles/s, wall and CPU seconds (the stage's process and its pool
+workers) and the peak resident memory of the stage's processes (measured in a child process per stage so peaks do
+not carry over), and how much CPU other programs used meanwhile (the machine is shared; CPU seconds do not depend on
+that, wall seconds do). In the same run it times spaCy parsing alone on --parse-sample of the articles and the
+analysis stage on the same ones in one process, and prints the ratio. With --add K it then ingests and processes the
+next K articles into the size-N store, so the cost of an increment on a large store can be compared with K articles
+alone.
+
+--incremental grows one store instead: size N adds articles [previous N, N) to the store of the previous size, so
+each stage's figures are for that increment on a store of the previous size (the whole corpus is analysed once, not
+once per size). --keep DIR copies the store after each size to DIR/store-N.db; --from-stores DIR runs --stages on
+copies of those stores (stories and comparison from scratch on each size, then --add on top).
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import json
 import multiprocessing
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -70,17 +80,33 @@ def _stage(name: str, db: str, args: tuple, queue) -> None:
         detail = {"events_compared": len(events), "rows": rows}
     seconds = time.perf_counter() - started
     store.close()
-    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    queue.put({"stage": name, "seconds": round(seconds, 2), "peak_rss_mb": round(peak / 1024, 1), **detail})
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak = max(me.ru_maxrss, kids.ru_maxrss)
+    cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+    queue.put({"stage": name, "seconds": round(seconds, 2), "cpu_s": round(cpu, 1), "peak_rss_mb": round(peak / 1024, 1),
+               **detail})
+
+
+def machine_busy_s() -> float:
+    """CPU seconds every process on the machine has used since boot (/proc/stat; 0 where there is none)."""
+    try:
+        with open("/proc/stat") as handle:
+            fields = [int(x) for x in handle.readline().split()[1:]]
+    except OSError:
+        return 0.0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def run_stage(name: str, db: str, *args) -> dict:
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
+    busy = machine_busy_s()
     proc = ctx.Process(target=_stage, args=(name, db, args, queue))
     proc.start()
     result = queue.get()
     proc.join()
+    result["others_cpu_s"] = round(max(0.0, machine_busy_s() - busy - result["cpu_s"]), 1)
     return result
 
 
@@ -103,37 +129,78 @@ def parse_ratio(data: str, sample: int) -> dict:
             "ratio": round(analysis / parse, 3)}
 
 
+def run_size(label: str, n: int, db: str, part: str, stages: list[str], workers: int) -> list[dict]:
+    out = []
+    for stage in stages:
+        result = run_stage(stage, db, part, workers)
+        result["articles_per_s"] = round(n / result["seconds"], 1) if result["seconds"] else None
+        out.append(result)
+        print(json.dumps({"size": label, "articles": n, **result}), flush=True)
+    return out
+
+
+def run_increment(args, tmp: str, db: str, start: int, label: str) -> dict:
+    extra = os.path.join(tmp, f"extra-{label}.jsonl.gz")
+    k = write_slice(args.data, extra, start, args.add)
+    added = [run_stage(stage, db, extra, args.workers) for stage in ("ingest", "analysis", "stories")]
+    increment = {"articles": k, "stages": added, "total_s": round(sum(s["seconds"] for s in added), 1),
+                 "cpu_s": round(sum(s["cpu_s"] for s in added), 1)}
+    print(json.dumps({"size": label, "increment": increment}), flush=True)
+    return increment
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("data", nargs="?", default=str(DEFAULT_DATA))
     parser.add_argument("--sizes", default="1000,4000,16000,all")
     parser.add_argument("--workers", type=int, default=os.cpu_count())
     parser.add_argument("--add", type=int, default=0)
-    parser.add_argument("--parse-sample", type=int, default=100)
+    parser.add_argument("--parse-sample", type=int, default=100, help="0: skip the parse-vs-analysis ratio")
+    parser.add_argument("--stages", default="ingest,analysis,stories,compare")
+    parser.add_argument("--incremental", action="store_true", help="grow one store through the sizes")
+    parser.add_argument("--keep", help="copy each size's store to this folder (store-N.db)")
+    parser.add_argument("--from-stores", help="run --stages on copies of the stores kept in this folder")
     args = parser.parse_args()
+    stages = args.stages.split(",")
     tmp = tempfile.TemporaryDirectory()
-    report = {"data": args.data, "workers": args.workers, "sizes": []}
+    report = {"data": args.data, "workers": args.workers, "incremental": args.incremental, "sizes": []}
+    if args.keep:
+        os.makedirs(args.keep, exist_ok=True)
+    done = 0
+    shared_db = os.path.join(tmp.name, "store-incremental.db")
     for size_text in args.sizes.split(","):
         size = None if size_text == "all" else int(size_text)
-        part = os.path.join(tmp.name, f"part-{size_text}.jsonl.gz")
-        n = write_slice(args.data, part, 0, size)
-        db = os.path.join(tmp.name, f"store-{size_text}.db")
-        stages = []
-        for stage in ("ingest", "analysis", "stories", "compare"):
-            result = run_stage(stage, db, part, args.workers)
-            result["articles_per_s"] = round(n / result["seconds"], 1) if result["seconds"] else None
-            stages.append(result)
-            print(json.dumps({"size": n, **result}), flush=True)
-        entry = {"articles": n, "stages": stages, "total_s": round(sum(s["seconds"] for s in stages), 1)}
+        db = shared_db if args.incremental else os.path.join(tmp.name, f"store-{size_text}.db")
+        if args.from_stores:
+            kept = os.path.join(args.from_stores, f"store-{size_text}.db")
+            if not os.path.exists(kept):
+                print(f"no kept store {kept}: skipped", file=sys.stderr)
+                continue
+            shutil.copyfile(kept, db)
+            from storydiff import open_store
+
+            with open_store(db) as store:
+                n = store.count_articles()
+            part = ""
+        else:
+            start = done if args.incremental else 0
+            part = os.path.join(tmp.name, f"part-{size_text}.jsonl.gz")
+            n = write_slice(args.data, part, start, None if size is None else size - start)
+        results = run_size(size_text, n, db, part, stages, args.workers)
+        entry = {"size": size_text, "articles": n, "stages": results,
+                 "total_s": round(sum(s["seconds"] for s in results), 1),
+                 "cpu_s": round(sum(s["cpu_s"] for s in results), 1)}
+        done = (done + n) if args.incremental and not args.from_stores else n
+        if args.keep:
+            shutil.copyfile(db, os.path.join(args.keep, f"store-{size_text}.db"))
         if args.add and size is not None:
-            extra = os.path.join(tmp.name, f"extra-{size_text}.jsonl.gz")
-            k = write_slice(args.data, extra, size, args.add)
-            added = [run_stage(stage, db, extra, args.workers) for stage in ("ingest", "analysis", "stories")]
-            entry["increment"] = {"articles": k, "stages": added,
-                                  "total_s": round(sum(s["seconds"] for s in added), 1)}
-            print(json.dumps({"size": n, "increment": entry["increment"]}), flush=True)
+            copy = os.path.join(tmp.name, f"store-{size_text}-plus.db")
+            shutil.copyfile(db, copy)
+            entry["increment"] = run_increment(args, tmp.name, copy, size, size_text)
+            os.remove(copy)
         report["sizes"].append(entry)
-    report["parse_vs_analysis"] = parse_ratio(args.data, args.parse_sample)
+    if args.parse_sample:
+        report["parse_vs_analysis"] = parse_ratio(args.data, args.parse_sample)
     print(json.dumps(report, indent=1))
     return 0
 
