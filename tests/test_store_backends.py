@@ -336,6 +336,7 @@ def test_stories_agree(both):
     assert list_storylines(pg) == list_storylines(lite)
     ids = lite.story_ready_ids()
     assert pg.story_edges(ids) == lite.story_edges(ids)
+    assert pg.story_links(ids, 0.75) == lite.story_links(ids, 0.75)
     assert pg.events_of(ids) == lite.events_of(ids)
     events = [e[0] for e in lite.get_events()]
     assert pg.get_events() == lite.get_events()
@@ -369,6 +370,7 @@ def test_story_decisions_and_vectors_on_both(any_store):
     assert store.get_storylines() == [("sl1", "{}")]
     store.replace_story_edges([], [(ids[0], ids[1], 0.5, "{}"), (ids[1], ids[2], 0.2, "{}")])
     assert store.story_edges([ids[1]], min_score=0.3) == [(ids[0], ids[1], 0.5, "{}")]
+    assert store.story_links([ids[1]], min_score=0.3) == [(ids[0], ids[1], 0.5)]
     store.replace_story_edges([ids[1]], [])
     assert store.story_edges(ids) == []
 

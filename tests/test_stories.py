@@ -6,6 +6,7 @@ import json
 import random
 import re
 
+import numpy as np
 import pytest
 
 from storydiff.analysis import analyze_articles, corpus_key
@@ -15,7 +16,8 @@ from storydiff.report import build_report, json_schema, render_html
 from storydiff.store.sqlite import SQLiteStore
 from storydiff.stories import (StoriesError, list_events, list_storylines, load_records, merge_events, pin_article,
                                split_event, timeline, update_stories)
-from storydiff.stories.events import apply_decisions, cluster_events, Decision
+from storydiff.stories.events import (Decision, EventParts, apply_decisions, cluster_events, components,
+                                     score_matrix, score_pairs)
 from test_stories_corpus import corpus_articles
 
 HOSTILE_TITLE = "Quake <script>alert(1)</script> & aftershocks"
@@ -252,3 +254,85 @@ def test_oversized_components_are_split_on_stronger_pairs_first(stories_store, c
     ids = sorted(a for e in events for a in e.article_ids)
     assert ids == sorted(r.article_id for r in records)  # still a partition of every article
     assert len(events) >= 4
+
+
+def _ladder_parts(nodes, edges, threshold, step, limit):
+    """The definition of EventParts, computed the slow, obvious way: components at rising cuts."""
+    out = {}
+    pending = [(sorted(nodes), 0)]
+    while pending:
+        group, rung = pending.pop()
+        cut = round(threshold + rung * step, 6)
+        inside = set(group)
+
+        def linked(ids, cut=cut, inside=inside):
+            return {i: {b for a, b, s in edges if a == i and s >= cut and b in inside}
+                    | {a for a, b, s in edges if b == i and s >= cut and a in inside} for i in ids}
+
+        comps = components(group, linked)
+        if rung == 0 or len(group) > limit:
+            for comp in comps:
+                if len(comp) <= limit:
+                    out.update({a: tuple(comp) for a in comp})
+                else:
+                    pending.append((comp, rung + 1))
+        else:
+            out.update({a: tuple(group) for a in group})
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_event_parts_match_the_ladder_definition_from_any_start(seed):
+    rng = random.Random(seed)
+    nodes = [f"a{i:02d}" for i in range(40)]
+    edges = set()
+    for _ in range(90):
+        a, b = sorted(rng.sample(nodes, 2))
+        edges.add((a, b, round(rng.uniform(0.75, 1.2), 2)))
+    expected = _ladder_parts(nodes, edges, 0.75, 0.05, 6)
+    rules = {"event_threshold": 0.75, "part_step": 0.05, "max_component": 6}
+
+    def links(ids):
+        return {i: [(b, s) for a, b, s in edges if a == i] + [(a, s) for a, b, s in edges if b == i] for i in ids}
+
+    order = list(nodes)
+    rng.shuffle(order)
+    parts = EventParts(links, rules)
+    got = {a: parts.of(a) for a in order}
+    assert got == expected
+    assert all(len(p) <= 6 for p in got.values())
+    assert max(len(p) for p in got.values()) > 1  # the graph is not cut down to single articles
+
+
+def test_score_pairs_equals_score_matrix(stories_store, corpus):
+    records = sorted(load_records(stories_store, [a.id for a in corpus[0]]).values(), key=lambda r: r.article_id)
+    full, similar = score_matrix(records, rules=None, both=True)
+    first, second = zip(*[(i, j) for i in range(len(records)) for j in range(len(records))])
+    got, got_similar = score_pairs(records, first, second, both=True)
+    assert np.allclose(got.reshape(full.shape), full, atol=1e-5)
+    assert np.allclose(got_similar.reshape(full.shape), similar, atol=1e-5)
+    assert full.max() > 0.75 > full.min()  # pairs on both sides of the event threshold
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_incremental_updates_with_cut_components_equal_one_full_clustering(tmp_path, corpus, seed):
+    # a tiny max_component makes the parts cut on stricter pairs: incremental updates in any order and batch
+    # sizes must still give what clustering everything at once gives
+    from storydiff.stories.features import load_rules
+
+    rules = {**load_rules(), "max_component": 2}
+    articles = list(corpus[0])
+    random.Random(seed).shuffle(articles)
+    with SQLiteStore(tmp_path / "cut.db") as store:
+        done = 0
+        for size in (1, 3, 2, len(articles)):
+            batch = articles[done:done + size]
+            if batch:
+                add(store, corpus, {a.id for a in batch})
+                update_stories(store, rules=rules)
+            done += size
+        got = partition(store)
+        records = list(load_records(store, [a.id for a in articles]).values())
+    expected = {frozenset(e.article_ids) for e in cluster_events(records, rules=rules)}
+    assert got == expected
+    assert len(expected) > len(gold_partition(corpus))  # the cut did split something

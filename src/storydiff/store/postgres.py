@@ -497,6 +497,17 @@ class PostgresStore:
                 seen[(row[0], row[1])] = (row[0], row[1], float(row[2]), row[3])
         return sorted(seen.values())
 
+    def story_links(self, ids: Iterable[str], min_score: float = float("-inf")) -> list[tuple[str, str, float]]:
+        """``(a, b, score)`` for every stored edge touching the given articles (:meth:`story_edges` without the
+        evidence: what the clustering walks)."""
+        seen: dict[tuple[str, str], tuple[str, str, float]] = {}
+        for chunk in _chunks(list(ids), 400):
+            for row in self._q(
+                    "SELECT a, b, score FROM story_edges WHERE (a = ANY(%s) OR b = ANY(%s)) AND score >= %s",
+                    (chunk, chunk, float(min_score))):
+                seen[(row[0], row[1])] = (row[0], row[1], float(row[2]))
+        return sorted(seen.values())
+
     def replace_story_edges(self, ids: Sequence[str], edges: Sequence[tuple[str, str, float, str]]) -> None:
         """Delete every edge touching ``ids`` and store ``edges`` (``a < b``) in one transaction."""
         with self._write() as conn:

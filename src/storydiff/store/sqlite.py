@@ -443,6 +443,19 @@ class SQLiteStore:
                 seen[(row[0], row[1])] = row
         return sorted(seen.values())
 
+    def story_links(self, ids: Iterable[str], min_score: float = float("-inf")) -> list[tuple[str, str, float]]:
+        """``(a, b, score)`` for every stored edge touching the given articles (:meth:`story_edges` without the
+        evidence: what the clustering walks)."""
+        seen: dict[tuple[str, str], tuple[str, str, float]] = {}
+        for chunk in _chunks(list(ids), 400):
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(
+                    f"SELECT a, b, score FROM story_edges WHERE a IN ({marks}) AND score >= ? UNION "
+                    f"SELECT a, b, score FROM story_edges WHERE b IN ({marks}) AND score >= ?",
+                    chunk + [min_score] + chunk + [min_score]):
+                seen[(row[0], row[1])] = row
+        return sorted(seen.values())
+
     def replace_story_edges(self, ids: Sequence[str], edges: Sequence[tuple[str, str, float, str]]) -> None:
         """Delete every edge touching ``ids`` and store ``edges`` (``a < b``) in one transaction."""
         conn = self.conn

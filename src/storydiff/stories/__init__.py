@@ -6,12 +6,15 @@
    (:mod:`.embed`: title + lead, wordllama by default) and its distinctive words; every analysed article without
    current features gets a :class:`~.features.StoryFeatures` record (names by corpus key, facts, happening dates).
 2. **Candidate search**: for each new or changed article only, the usearch index (:mod:`.index`) returns the
-   stored articles within a cosine range; each pair is scored (:func:`.events.score_matrix`) and pairs at or above
+   stored articles within a cosine range; each pair is scored (:func:`.events.score_pairs`) and pairs at or above
    the storyline threshold are stored with their evidence. Cost: the new articles times the index lookups.
-3. **Events**: the connected components (pairs at or above the event threshold, plus user decisions) that contain
-   a new or changed article are clustered again, each on its own (average linkage; :mod:`.events` explains why
-   that equals clustering the whole corpus); the user's decisions are applied; events are written with their dates
-   and evidence. Everything else in the store is untouched.
+3. **Events**: the corpus is cut into parts (:class:`.events.EventParts`: components of the pairs at or above the
+   event threshold, cut on stricter pairs when larger than ``max_component``), and average linkage runs on each.
+   Only the parts that can have changed are clustered again: those of the changed articles and of their
+   neighbours, as they were before and are now, closed under their old events and the user's decisions (shown
+   exact in ``EventParts``). Finding a part reads a bounded neighbourhood, so this costs what the new articles
+   cost, not what the store holds. The user's decisions are applied; events are written with their dates and
+   evidence. Everything else in the store is untouched.
 4. **Storylines**: the events reachable from the changed ones through storyline links are grouped again.
 
 ``merge_events``, ``split_event`` and ``pin_article`` record a user decision and re-cluster what it touches; the
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -29,8 +33,8 @@ import numpy as np
 
 from ..errors import StorydiffError
 from .embed import DEFAULT_EMBEDDER, article_terms, embed_articles, load_embedder
-from .events import (ArticleRecord, Decision, Event, apply_decisions, candidate_map, cluster_component,
-                     cluster_events, components, describe_event, edge_json, edges_by_article, find_edges)
+from .events import (ArticleRecord, Decision, Event, EventParts, candidate_map, cluster_events, cluster_unit,
+                     decision_units, describe_event, edge_json, edges_by_article, find_edges)
 from .features import FEATURES_VERSION, StoryFeatures, load_rules, story_features
 from .index import VectorIndex
 from .storylines import group_storylines, link_events
@@ -88,15 +92,48 @@ def _stored_events(store, event_ids: Iterable[str]) -> dict[str, Event]:
             for eid, _, _, record in store.get_events(event_ids)}
 
 
+def _links(store, threshold: float):
+    """``links(ids) -> {id: [(other, score)]}`` over the store's pairs at or above ``threshold``."""
+    def links(ids):
+        out: dict[str, list[tuple[str, float]]] = {i: [] for i in ids}
+        for a, b, s in store.story_links(ids, threshold):
+            if a in out:
+                out[a].append((b, s))
+            if b in out:
+                out[b].append((a, s))
+        return out
+    return links
+
+
+def _links_before(links, changed: set[str], old_links: Sequence[tuple[str, str, float]]):
+    """The pairs as they were before this update replaced those of the ``changed`` articles with ``old_links``."""
+    old: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    for a, b, s in old_links:
+        old[a].append((b, s))
+        old[b].append((a, s))
+
+    def before(ids):
+        now = links([i for i in ids if i not in changed])
+        out = {}
+        for i in ids:
+            kept = [] if i in changed else [(o, s) for o, s in now[i] if o not in changed]
+            out[i] = kept + [(o, s) for o, s in old.get(i, ()) if i in changed or o in changed]
+        return out
+    return before
+
+
 def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | None = None,
                    reconsider: Iterable[str] = (), on_progress: Callable[[str, int, int], None] | None = None
                    ) -> StoriesSummary:
     """Bring events and storylines up to date with the store (see the module docstring). ``reconsider`` names
-    articles whose components are clustered again even if nothing about them changed (after a user decision)."""
+    articles whose events are clustered again even if nothing about them changed (after a user decision)."""
     started = time.perf_counter()
     rules = rules or load_rules()
     model = load_embedder(embedder)
+    threshold = rules["event_threshold"]
     changed: set[str] = set()
+    # opened before new vectors are stored, so a current index file is updated rather than rebuilt
+    index = VectorIndex.open(store, model.dim, model.name)
 
     # 1. per-article maps
     added: dict[int, np.ndarray] = {}
@@ -132,16 +169,10 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
     waiting = store.count_articles() - len(ready)
 
     # 2. candidate search for the changed articles only
-    index = VectorIndex.open(store, model.dim, model.name)
-    if not index.rebuilt:
-        index.update(added, removed)
+    index.update(added, removed)
     queries = load_records(store, sorted(changed))
     decisions = _decisions(store)
-    seeds = set(changed) | set(reconsider)
-    seeds.update(a for e in store.story_edges(sorted(changed), rules["event_threshold"]) for a in e[:2])
-    old_events = set(store.events_of(sorted(seeds)).values())
-    for members in store.event_members(sorted(old_events)).values():
-        seeds.update(a for a, _ in members)
+    old_links = store.story_links(sorted(changed), threshold)  # the graph before this update, around the changes
     if queries:
         def resolve(keys):
             found = {}
@@ -158,42 +189,52 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
         store.replace_story_edges(sorted(queries), [(a, b, s, edge_json(ev)) for a, b, s, ev in edges])
     index.save(store)
 
-    # 3. events of the components that hold a changed article
-    decision_links: dict[str, set[str]] = {}
+    # 3. events of the parts whose membership can have changed: the parts (before and after) of the changed
+    # articles and of their neighbours, closed under old events and user decisions (EventParts: bounded searches)
+    links_now = _links(store, threshold)
+    parts_now = EventParts(links_now, rules)
+    parts_before = EventParts(_links_before(links_now, changed, old_links), rules)
+    decision_links: dict[str, set[str]] = defaultdict(set)
     for d in decisions:
         for a in d.linked:
-            decision_links.setdefault(a, set()).update(x for x in d.linked if x != a)
-
-    def neighbours(ids):
-        out = {i: set(decision_links.get(i, ())) for i in ids}
-        for a, b, _, _ in store.story_edges(ids, rules["event_threshold"]):
-            out.setdefault(a, set()).add(b)
-            out.setdefault(b, set()).add(a)
-        return out
-
-    comps = components(seeds & ready, neighbours)
-    scope = sorted({a for c in comps for a in c})
-    records = load_records(store, scope)
-    stored_edges = store.story_edges(scope)
-    edges = [(a, b, s, json.loads(ev)) for a, b, s, ev in stored_edges]
-    old_events.update(store.events_of(scope).values())
+            decision_links[a].update(d.linked)
+    starts = set(changed) | (set(reconsider) & ready)
+    for finder in (parts_now, parts_before):
+        for linked in finder.neighbours(sorted(changed)).values():
+            starts.update(o for o, _ in linked)
+    scope: set[str] = set()
+    old_events: set[str] = set()
+    todo = starts
+    while todo:
+        scope |= todo
+        grown: set[str] = set()
+        for a in sorted(todo & ready):
+            grown.update(parts_now.of(a))
+            grown.update(parts_before.of(a))
+        for a in todo | grown:
+            grown.update(decision_links.get(a, ()))
+        events = store.events_of(sorted(grown - scope | todo))
+        fresh = set(events.values()) - old_events
+        old_events |= fresh
+        for members in store.event_members(sorted(fresh)).values():
+            grown.update(a for a, _ in members)
+        todo = grown - scope
+    present = sorted(scope & ready)
+    records = load_records(store, present)
+    by_article = edges_by_article(store.story_edges(present))
     old_storylines = {sl for _, sl, _, _ in store.get_events(sorted(old_events)) if sl}
     new_events: list[Event] = []
-    by_article = edges_by_article(edges)
-    for comp in comps:
-        present = [records[a] for a in comp if a in records]
-        if not present:
-            continue
-        relevant = [d for d in decisions if set(d.linked) & set(comp)]
-        for members in apply_decisions(cluster_component(present, rules, stored_edges), relevant):
+    for unit in decision_units({parts_now.of(a) for a in present}, decisions):
+        relevant = [d for d in decisions if set(d.linked) & set(unit)]
+        for members in cluster_unit(unit, parts_now, records, decisions, rules):
             new_events.append(describe_event(members, records, by_article, relevant, rules))
-    store.replace_events(sorted(set(scope) | seeds), [
+    store.replace_events(sorted(scope), [
         (ev.id, ev.record.get("date"), json.dumps(ev.record, ensure_ascii=False), ev.members) for ev in new_events])
 
     # 4. storylines reachable from the new events (and the rest of the storylines they were in)
     storylines = _update_storylines(store, new_events, old_storylines, records, rules)
     return StoriesSummary(embedded=len(pending), featured=len(pending_features), changed=len(changed),
-                          reclustered=len(scope), events=len(new_events), storylines=storylines, waiting=waiting,
+                          reclustered=len(present), events=len(new_events), storylines=storylines, waiting=waiting,
                           index_rebuilt=index.rebuilt, seconds=time.perf_counter() - started)
 
 
@@ -210,8 +251,8 @@ def _update_storylines(store, new_events: list[Event], old_storylines: set[str],
     weak: dict[tuple[str, str], tuple] = {}
     while frontier:
         articles = sorted({a for e in frontier for a in scope[e].article_ids})
-        found = store.story_edges(articles, rules["storyline_edge_threshold"])
-        partners = {x for a, b, _, _ in found for x in (a, b)}
+        found = store.story_links(articles, rules["storyline_edge_threshold"])
+        partners = {x for a, b, _ in found for x in (a, b)}
         missing = sorted(partners - set(records))
         records.update(load_records(store, missing))
         event_of = {a: e for e, ev in scope.items() for a in ev.article_ids}
@@ -220,8 +261,8 @@ def _update_storylines(store, new_events: list[Event], old_storylines: set[str],
         records.update(load_records(store, sorted({a for ev in outside.values() for a in ev.article_ids}
                                                    - set(records))))
         next_frontier = set()
-        for a, b, s, ev in found:
-            weak[(a, b)] = (a, b, s, ev)
+        for a, b, s in found:
+            weak[(a, b)] = (a, b, s)
             ea = event_of.get(a) or unknown.get(a)
             eb = event_of.get(b) or unknown.get(b)
             if not ea or not eb or ea == eb:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -215,10 +216,11 @@ def article_terms(article: Article, max_terms: int = MAX_TERMS) -> dict[str, flo
     title and the whole body. The dot product of two of these is their lexical similarity."""
     lang = (article.language or "en").split("-")[0]
     counts: dict[str, int] = {}
-    for match in _WORD.finditer(f"{article.title or ''}\n{article.text}"):
-        word = match.group(0).lower().strip("'’-")
+    # counted as found, then cleaned once per distinct form (long articles repeat most of their words)
+    for raw, n in Counter(_WORD.findall(f"{article.title or ''}\n{article.text}")).items():
+        word = raw.lower().strip("'’-")
         if len(word) > 2:
-            counts[word] = counts.get(word, 0) + 1
+            counts[word] = counts.get(word, 0) + n
     weights = {w: (1.0 + math.log(n)) * _specificity(w, lang) for w, n in counts.items()}
     top = sorted(((w, x) for w, x in weights.items() if x > 0), key=lambda kv: (-kv[1], kv[0]))[:max_terms]
     norm = math.sqrt(sum(x * x for _, x in top)) or 1.0

@@ -9,11 +9,14 @@ measures), minus facts that disagree ("169-1" here, "266-0" there; "23 pirates" 
 agreement of the two happening dates. Two different votes of one parliament share words and names, but not their
 tally or their date: that is what keeps them apart.
 
-How events are formed (:func:`cluster_component`): average-linkage clustering cut at ``event_threshold``. Every
-cluster that average linkage can form at that cut is connected by pairs scoring at least the cut (a merge needs
-one pair at or above the mean), so clustering each connected component of the graph of such pairs on its own gives
-the same events as clustering the whole corpus at once -- which is what makes an incremental update exact. Members
-are sorted by article id before clustering, so the input order does not matter.
+How events are formed: the corpus is cut into parts (:class:`EventParts`): the connected components of the graph of
+pairs scoring at least ``event_threshold``, where a component over ``max_component`` articles is cut on stricter
+pairs (``part_step`` higher at a time) until it fits. Average linkage cut at ``event_threshold`` runs on each part
+(:func:`cluster_part`). Every cluster that average linkage can form at that cut is connected by pairs scoring at
+least the cut (a merge needs one pair at or above the mean), so for components that fit this is exactly clustering
+the whole corpus at once. Parts are local (finding one reads a bounded neighbourhood) and depend only on the graph,
+which is what makes an incremental update cost what its new articles cost, and the result independent of order.
+Members are sorted by article id before clustering, so the input order does not matter.
 """
 
 from __future__ import annotations
@@ -122,46 +125,97 @@ def _measure_keys(features: StoryFeatures) -> dict[str, float]:
     return {m.rsplit(":", 1)[0]: 1.0 for m in features.measures}
 
 
+def _combine(w: dict, vec, lex, ent, numbers, tallies, has_l, has_r, same_measure, same_thing, lo, ro,
+             similarity_only: bool, both: bool):
+    """The pair score from its parts (arrays of one shape, or broadcasting to it): see the module docstring."""
+    cap = w["max_shared"]
+    score = w["vector"] * vec
+    score += w["lexical"] * lex
+    score += w["entities"] * ent
+    if similarity_only:
+        return score.astype(np.float32)
+    similarity = score.astype(np.float32)
+    score += w["shared_number"] * np.minimum(numbers, cap)
+    score += w["shared_tally"] * (tallies > 0)
+    score += w["tally_conflict"] * ((tallies == 0) & has_l & has_r)
+    score += w["shared_measure"] * np.minimum(same_measure, cap)
+    score += w["measure_conflict"] * np.minimum(np.clip(same_thing - same_measure, 0, None), cap)
+    with np.errstate(invalid="ignore"):
+        gap = np.abs(lo - ro)
+        score += w["date_agree"] * (gap <= w["date_agree_days"])
+        score += w["date_conflict"] * (gap > w["date_conflict_days"])
+    return (score.astype(np.float32), similarity) if both else score.astype(np.float32)
+
+
+def _value_sets(records: Sequence[ArticleRecord], attr: str) -> list[dict[str, float]]:
+    return [{v: 1.0 for v in getattr(r.features, attr)} for r in records]
+
+
+def _ordinals(records: Sequence[ArticleRecord]) -> np.ndarray:
+    return np.array([_ordinal(r.features.when) if r.features.when else np.nan for r in records], dtype=np.float64)
+
+
 def score_matrix(left: Sequence[ArticleRecord], right: Sequence[ArticleRecord] | None = None,
                  rules: dict | None = None, *, similarity_only: bool = False, both: bool = False):
     """Pair scores of every article in ``left`` with every article in ``right`` (default: ``left``), vectorised.
     The score is symmetric and depends only on the two records. ``similarity_only``: the vector, word and name
     terms alone (what storylines link on: two events of one story differ in date and tally by nature);
-    ``both``: the pair ``(score, similarity)``."""
+    ``both``: the pair ``(score, similarity)``. :func:`score_pairs` scores chosen pairs the same way."""
     rules = rules or load_rules()
-    w = rules["score"]
     right = left if right is None else right
     if not left or not right:
         empty = np.zeros((len(left), len(right)), dtype=np.float32)
         return (empty, empty) if both else empty
-    cap = w["max_shared"]
-    score = w["vector"] * (np.vstack([r.vector for r in left]) @ np.vstack([r.vector for r in right]).T)
-    score += w["lexical"] * _dense_products([r.terms for r in left], [r.terms for r in right])
-    score += w["entities"] * _dense_products(_entity_rows(left), _entity_rows(right))
+    vec = np.vstack([r.vector for r in left]) @ np.vstack([r.vector for r in right]).T
+    lex = _dense_products([r.terms for r in left], [r.terms for r in right])
+    ent = _dense_products(_entity_rows(left), _entity_rows(right))
     if similarity_only:
-        return score.astype(np.float32)
-    similarity = score.astype(np.float32)
-
-    def sets(records, attr):
-        return [{v: 1.0 for v in getattr(r.features, attr)} for r in records]
-
-    score += w["shared_number"] * np.minimum(_dense_products(sets(left, "numbers"), sets(right, "numbers")), cap)
-    shared_tallies = _dense_products(sets(left, "tallies"), sets(right, "tallies"))
+        return _combine(rules["score"], vec, lex, ent, *([None] * 8), True, False)
+    products = [_dense_products(_value_sets(left, a), _value_sets(right, a)) for a in ("numbers", "tallies", "measures")]
+    same_thing = _dense_products([_measure_keys(r.features) for r in left], [_measure_keys(r.features) for r in right])
     has_l = np.array([bool(r.features.tallies) for r in left])[:, None]
     has_r = np.array([bool(r.features.tallies) for r in right])[None, :]
-    score += w["shared_tally"] * (shared_tallies > 0)
-    score += w["tally_conflict"] * ((shared_tallies == 0) & has_l & has_r)
-    same_measure = _dense_products(sets(left, "measures"), sets(right, "measures"))
-    same_thing = _dense_products([_measure_keys(r.features) for r in left], [_measure_keys(r.features) for r in right])
-    score += w["shared_measure"] * np.minimum(same_measure, cap)
-    score += w["measure_conflict"] * np.minimum(np.clip(same_thing - same_measure, 0, None), cap)
-    lo = np.array([_ordinal(r.features.when) if r.features.when else np.nan for r in left], dtype=np.float64)
-    ro = np.array([_ordinal(r.features.when) if r.features.when else np.nan for r in right], dtype=np.float64)
-    with np.errstate(invalid="ignore"):
-        gap = np.abs(lo[:, None] - ro[None, :])
-        score += w["date_agree"] * (gap <= w["date_agree_days"])
-        score += w["date_conflict"] * (gap > w["date_conflict_days"])
-    return (score.astype(np.float32), similarity) if both else score.astype(np.float32)
+    return _combine(rules["score"], vec, lex, ent, products[0], products[1], has_l, has_r, products[2], same_thing,
+                    _ordinals(left)[:, None], _ordinals(right)[None, :], False, both)
+
+
+#: Pairs scored at once by :func:`score_pairs` (bounds the memory of the gathered sparse rows).
+PAIR_BLOCK = 50_000
+
+
+def score_pairs(records: Sequence[ArticleRecord], first: Sequence[int], second: Sequence[int],
+                rules: dict | None = None, *, both: bool = False):
+    """The scores of the pairs ``(records[first[k]], records[second[k]])`` -- the same score as
+    :func:`score_matrix`, computed for these pairs only, so that scoring the candidates of n articles costs
+    O(n x candidates) rather than O(n x every candidate of a block)."""
+    rules = rules or load_rules()
+    first = np.asarray(first, dtype=np.int64)
+    second = np.asarray(second, dtype=np.int64)
+    scores = np.zeros(len(first), dtype=np.float32)
+    similar = np.zeros(len(first), dtype=np.float32)
+    if not len(first):
+        return (scores, similar) if both else scores
+    vectors = np.vstack([r.vector for r in records]).astype(np.float32)
+    rows = {"terms": [r.terms for r in records], "entities": _entity_rows(records),
+            **{a: _value_sets(records, a) for a in ("numbers", "tallies", "measures")},
+            "things": [_measure_keys(r.features) for r in records]}
+    matrices = {k: _sparse(v) for k, v in rows.items()}
+    has_tally = np.array([bool(r.features.tallies) for r in records])
+    ordinals = _ordinals(records)
+    for start in range(0, len(first), PAIR_BLOCK):
+        i, j = first[start:start + PAIR_BLOCK], second[start:start + PAIR_BLOCK]
+
+        def dot(key, i=i, j=j):
+            m = matrices[key]
+            return np.asarray(m[i].multiply(m[j]).sum(axis=1), dtype=np.float32).ravel()
+
+        vec = np.einsum("ij,ij->i", vectors[i], vectors[j])
+        s, sim = _combine(rules["score"], vec, dot("terms"), dot("entities"), dot("numbers"), dot("tallies"),
+                          has_tally[i], has_tally[j], dot("measures"), dot("things"), ordinals[i], ordinals[j],
+                          False, True)
+        scores[start:start + PAIR_BLOCK] = s
+        similar[start:start + PAIR_BLOCK] = sim
+    return (scores, similar) if both else scores
 
 
 def pair_evidence(a: ArticleRecord, b: ArticleRecord, score: float | None = None, rules: dict | None = None) -> dict:
@@ -197,30 +251,32 @@ def pair_evidence(a: ArticleRecord, b: ArticleRecord, score: float | None = None
 def find_edges(queries: Sequence[ArticleRecord], candidates: dict[str, Sequence[ArticleRecord]],
                min_score: float, rules: dict | None = None) -> list[tuple[str, str, float, dict]]:
     """Scored pairs ``(a, b, score, evidence)`` with ``a < b`` between each query and its candidates
-    (``candidates[query id]``) whose score, or whose similarity alone, is at least ``min_score``."""
+    (``candidates[query id]``) whose score, or whose similarity alone, is at least ``min_score``. Each distinct
+    pair is scored once (:func:`score_pairs`)."""
     rules = rules or load_rules()
-    out: dict[tuple[str, str], tuple[str, str, float, dict]] = {}
-    queries = [q for q in queries if candidates.get(q.article_id)]
-    pool = sorted({c.article_id: c for q in queries for c in candidates[q.article_id]}.values(),
-                  key=lambda r: r.article_id)
-    column = {r.article_id: i for i, r in enumerate(pool)}
-    for start in range(0, len(queries), 256):
-        block = queries[start:start + 256]
-        # one vectorised product per block of queries against every candidate of the block
-        scores, similar = score_matrix(block, pool, rules, both=True)
-        for row, query in enumerate(block):
-            for cand in candidates[query.article_id]:
-                if cand.article_id == query.article_id:
-                    continue
-                j = column[cand.article_id]
-                s, sim = float(scores[row, j]), float(similar[row, j])
-                if s < min_score and sim < min_score:
-                    continue
-                a, b = sorted((query.article_id, cand.article_id))
-                if (a, b) not in out:
-                    first, second = (query, cand) if query.article_id == a else (cand, query)
-                    out[(a, b)] = (a, b, round(s, 4), pair_evidence(first, second, s, rules))
-    return sorted(out.values(), key=lambda e: (e[0], e[1]))
+    pool: dict[str, ArticleRecord] = {}
+    pairs: set[tuple[str, str]] = set()
+    for q in queries:
+        for c in candidates.get(q.article_id, ()):
+            if c.article_id != q.article_id:
+                pool.setdefault(q.article_id, q)
+                pool.setdefault(c.article_id, c)
+                pairs.add(tuple(sorted((q.article_id, c.article_id))))
+    ordered = sorted(pairs)
+    if not ordered:
+        return []
+    records = sorted(pool.values(), key=lambda r: r.article_id)
+    row = {r.article_id: i for i, r in enumerate(records)}
+    first = np.fromiter((row[a] for a, _ in ordered), dtype=np.int64, count=len(ordered))
+    second = np.fromiter((row[b] for _, b in ordered), dtype=np.int64, count=len(ordered))
+    scores, similar = score_pairs(records, first, second, rules, both=True)
+    keep = np.flatnonzero((scores >= min_score) | (similar >= min_score))
+    out = []
+    for k in keep:
+        a, b = ordered[k]
+        s = round(float(scores[k]), 4)
+        out.append((a, b, s, pair_evidence(pool[a], pool[b], s, rules)))
+    return out
 
 
 def components(nodes: Iterable[str], neighbours) -> list[list[str]]:
@@ -245,56 +301,132 @@ def components(nodes: Iterable[str], neighbours) -> list[list[str]]:
     return out
 
 
-def cluster_component(records: Sequence[ArticleRecord], rules: dict | None = None,
-                      edges: Sequence[tuple[str, str, float, object]] = ()) -> list[list[str]]:
-    """Average-linkage clusters of one component, cut at the event threshold; sorted, deterministic.
+class EventParts:
+    """The part of the corpus each article is clustered in: a bounded, local unit of the graph of pairs.
 
-    A component of more than ``max_component`` articles (a long, heavily covered story whose articles chain into
-    one component) is first cut into the connected components of its stored pairs (``edges``) at a stricter
-    score, raised by 0.05 until every part fits; average linkage then runs on each part. This bounds memory and
-    time, and is an approximation of clustering the whole component (only used on large corpora)."""
+    The part of article x is its connected component in the graph of pairs scoring at least ``event_threshold``
+    if that has at most ``max_component`` articles; else its component among pairs scoring at least
+    ``event_threshold + part_step``, and so on up the ladder until it fits. Parts partition the corpus (components
+    at a higher cut nest inside those at a lower one), depend only on the graph (not on the order of anything),
+    and are found by breadth-first searches that stop after ``max_component + 1`` articles -- so finding the part
+    of an article reads at most that many articles' pairs per rung, however large the corpus. Average linkage then
+    runs on each part (:func:`cluster_part`).
+
+    Why this is exact where it matters and local everywhere: average linkage cut at the threshold never joins two
+    articles that are not connected by pairs at or above the cut (a merge needs one pair at or above the mean), so
+    clustering each component on its own equals clustering the corpus. Only a component larger than
+    ``max_component`` (a heavily covered subject whose articles chain together) is cut on stricter pairs first.
+
+    ``links(ids) -> {id: [(other id, score), ...]}`` gives the pairs at or above ``event_threshold`` of each
+    requested article (every requested id must be a key); results are cached for the life of the object."""
+
+    def __init__(self, links, rules: dict | None = None) -> None:
+        rules = rules or load_rules()
+        self._links = links
+        self._threshold = rules["event_threshold"]
+        self._step = rules["part_step"]
+        self._limit = rules["max_component"]
+        self._adjacency: dict[str, list[tuple[str, float]]] = {}
+        self._too_big: dict[int, set[str]] = defaultdict(set)
+        self._part: dict[str, tuple[str, ...]] = {}
+
+    def neighbours(self, ids: Iterable[str]) -> dict[str, list[tuple[str, float]]]:
+        """The pairs at or above the event threshold of each of ``ids``."""
+        ids = list(ids)
+        missing = sorted({i for i in ids if i not in self._adjacency})
+        if missing:
+            found = self._links(missing)
+            for i in missing:
+                self._adjacency[i] = sorted(found.get(i, ()))
+        return {i: self._adjacency[i] for i in ids}
+
+    def _component(self, start: str, cut: float, too_big: set[str]) -> tuple[set[str], bool]:
+        """The component of ``start`` among pairs >= ``cut``, and whether it fits (searching stops once it does
+        not, or once it reaches an article already known to be in a component too big at this cut)."""
+        comp, frontier = {start}, [start]
+        while frontier:
+            found = self.neighbours(frontier)
+            frontier = []
+            for node in sorted(found):
+                for other, score in found[node]:
+                    if score < cut or other in comp:
+                        continue
+                    if other in too_big:
+                        return comp, False
+                    comp.add(other)
+                    frontier.append(other)
+                    if len(comp) > self._limit:
+                        return comp, False
+        return comp, True
+
+    def of(self, article_id: str) -> tuple[str, ...]:
+        """The part holding ``article_id`` (sorted article ids)."""
+        if article_id in self._part:
+            return self._part[article_id]
+        rung = 0
+        while True:
+            too_big = self._too_big[rung]
+            if article_id not in too_big:
+                cut = round(self._threshold + rung * self._step, 6)
+                comp, fits = self._component(article_id, cut, too_big)
+                if fits:
+                    part = tuple(sorted(comp))
+                    for a in part:
+                        self._part[a] = part
+                    return part
+                too_big.update(comp)
+            rung += 1
+
+
+def cluster_part(records: Sequence[ArticleRecord], rules: dict | None = None) -> list[list[str]]:
+    """Average-linkage clusters of one part (:class:`EventParts`), cut at the event threshold; sorted,
+    deterministic (records are sorted by article id first)."""
     rules = rules or load_rules()
     records = sorted(records, key=lambda r: r.article_id)
     ids = [r.article_id for r in records]
-    if len(records) == 1:
-        return [ids]
-    threshold = rules["event_threshold"]
-    if len(records) <= rules["max_component"]:
-        return _average_linkage(ids, score_matrix(records, rules=rules).astype(np.float64), threshold)
-    by_id = {r.article_id: r for r in records}
-    inside = set(ids)
-    pairs = sorted((e[2], e[0], e[1]) for e in edges if e[0] in inside and e[1] in inside)
-    out: list[list[str]] = []
-    pending = [(ids, threshold)]
-    while pending:
-        group, cut = pending.pop()
-        if len(group) <= rules["max_component"]:
-            if len(group) == 1:
-                out.append(group)
-            else:
-                part = [by_id[a] for a in group]
-                out.extend(_average_linkage(group, score_matrix(part, rules=rules).astype(np.float64), threshold))
-            continue
-        cut += 0.05
-        members = set(group)
-        parent = {a: a for a in group}
+    if len(records) <= 1:
+        return [ids] if ids else []
+    return _average_linkage(ids, score_matrix(records, rules=rules).astype(np.float64), rules["event_threshold"])
 
-        def find(a):
-            while parent[a] != a:
-                parent[a] = parent[parent[a]]
-                a = parent[a]
-            return a
 
-        for score, a, b in pairs:
-            if score >= cut and a in members and b in members:
-                ra, rb = find(a), find(b)
-                if ra != rb:
-                    parent[max(ra, rb)] = min(ra, rb)
-        parts: dict[str, list[str]] = defaultdict(list)
-        for a in group:
-            parts[find(a)].append(a)
-        pending.extend((sorted(p), cut) for p in sorted(parts.values(), key=lambda p: min(p)))
-    return sorted(out, key=lambda g: g[0])
+def decision_units(parts: Iterable[Sequence[str]], decisions: Sequence[Decision]) -> list[list[str]]:
+    """Parts joined by the user's decisions (a decision's articles are clustered, and the decision applied,
+    together); each unit is a sorted list of article ids, units sorted by their first id."""
+    parts = [tuple(p) for p in parts]
+    owner = {a: i for i, p in enumerate(parts) for a in p}
+    parent = list(range(len(parts)))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for d in decisions:
+        linked = sorted({owner[a] for a in d.linked if a in owner})
+        for other in linked[1:]:
+            ra, rb = find(linked[0]), find(other)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    units: dict[int, list[str]] = defaultdict(list)
+    for i, p in enumerate(parts):
+        units[find(i)].extend(p)
+    return sorted((sorted(u) for u in units.values()), key=lambda u: u[0])
+
+
+def cluster_unit(unit: Sequence[str], parts: EventParts, records: dict[str, ArticleRecord],
+                 decisions: Sequence[Decision], rules: dict) -> list[list[tuple[str, str]]]:
+    """The clusters of one unit (its parts clustered, then the decisions that touch it applied)."""
+    inside = set(unit)
+    seen: set[tuple[str, ...]] = set()
+    clusters: list[list[str]] = []
+    for a in unit:
+        part = parts.of(a)
+        if part not in seen:
+            seen.add(part)
+            clusters.extend(cluster_part([records[x] for x in part if x in records], rules))
+    relevant = [d for d in decisions if set(d.linked) & inside]
+    return apply_decisions([c for c in clusters if c], relevant)
 
 
 def _average_linkage(ids: list[str], scores: np.ndarray, threshold: float) -> list[list[str]]:
@@ -433,7 +565,8 @@ def describe_event(members: list[tuple[str, str]], records: dict[str, ArticleRec
                              if c >= 2][:10],
             "shared_facts": [{"value": f, "articles": c} for f, c in sorted(facts.items(), key=lambda x: (-x[1], x[0]))
                              if c >= 2][:10],
-            "links": [{"a": a, "b": b, "score": s, "evidence": ev} for a, b, s, ev in links[:12]],
+            "links": [{"a": a, "b": b, "score": s, "evidence": ev if isinstance(ev, dict) else json.loads(ev)}
+                      for a, b, s, ev in links[:12]],
             "decisions": applied,
         },
     }
@@ -485,22 +618,17 @@ def events_from_edges(records: Sequence[ArticleRecord], edges: Sequence[tuple[st
                       decisions: Sequence[Decision], rules: dict) -> list[Event]:
     """Events of ``records`` given every scored pair among them."""
     by_id = {r.article_id: r for r in records}
-    adjacency: dict[str, set[str]] = defaultdict(set)
+    adjacency: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for a, b, s, _ in edges:
-        if s >= rules["event_threshold"]:
-            adjacency[a].add(b)
-            adjacency[b].add(a)
-    for d in decisions:
-        linked = [a for a in d.linked if a in by_id]
-        for a in linked:
-            adjacency[a].update(x for x in linked if x != a)
-    comps = components(by_id, lambda ids: {i: adjacency.get(i, set()) for i in ids})
+        if s >= rules["event_threshold"] and a in by_id and b in by_id:
+            adjacency[a].append((b, s))
+            adjacency[b].append((a, s))
+    parts = EventParts(lambda ids: {i: adjacency.get(i, []) for i in ids}, rules)
     by_article = edges_by_article(edges)
     out = []
-    for comp in comps:
-        clusters = cluster_component([by_id[a] for a in comp], rules, edges)
-        relevant = [d for d in decisions if set(d.linked) & set(comp)]
-        for members in apply_decisions(clusters, relevant):
+    for unit in decision_units({parts.of(a) for a in sorted(by_id)}, decisions):
+        relevant = [d for d in decisions if set(d.linked) & set(unit)]
+        for members in cluster_unit(unit, parts, by_id, decisions, rules):
             out.append(describe_event(members, by_id, by_article, relevant, rules))
     return sorted(out, key=lambda e: e.id)
 
@@ -518,6 +646,6 @@ def edge_json(evidence: dict) -> str:
     return json.dumps(evidence, ensure_ascii=False, separators=(",", ":"))
 
 
-__all__ = ["ArticleRecord", "Decision", "Event", "score_matrix", "pair_evidence", "find_edges", "components",
-           "cluster_component", "apply_decisions", "event_id", "event_dates", "describe_event", "cluster_events",
-           "candidate_map", "events_from_edges", "edge_json"]
+__all__ = ["ArticleRecord", "Decision", "Event", "score_matrix", "score_pairs", "pair_evidence", "find_edges",
+           "components", "EventParts", "cluster_part", "decision_units", "cluster_unit", "apply_decisions", "event_id",
+           "event_dates", "describe_event", "cluster_events", "candidate_map", "events_from_edges", "edge_json"]

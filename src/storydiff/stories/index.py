@@ -98,7 +98,8 @@ class VectorIndex:
                                      exact=len(self._index) <= EXACT_LIMIT, threads=1)
         keys = np.atleast_2d(matches.keys)
         dists = np.atleast_2d(matches.distances)
-        counts = np.atleast_1d(matches.counts)
+        # one query gives a Matches (no counts), several a BatchMatches
+        counts = np.atleast_1d(matches.counts) if hasattr(matches, "counts") else np.array([keys.shape[1]])
         out = []
         for row in range(len(vectors)):
             n = int(counts[row])
