@@ -17,8 +17,9 @@ Usage::
 4. timed: ``--add`` more articles are stored with their features and ``update_stories`` runs again: the cost of
    adding articles to a store of N.
 
-Printed per size: seconds and peak RSS of step 3 (VmHWM reset before it), seconds of step 4, events found and the
-largest component clustered.
+Printed per size: wall and CPU seconds and peak RSS of step 3 (VmHWM reset before it), wall and CPU seconds of
+step 4 and how many articles it clustered again ("redone"), events found, the largest event, storylines, and the
+1-minute load average at the end (the machine is shared: wall time is noisy, CPU time less so).
 """
 
 from __future__ import annotations
@@ -123,21 +124,23 @@ def run_size(path: str, size: int | None, add: int, workers: int) -> dict:
 
         put(base)
         _reset_hwm()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         first = update_stories(store)
-        seconds = time.perf_counter() - started
+        seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
         peak = _hwm_mb()
         put(extra)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         second = update_stories(store)
-        add_seconds = time.perf_counter() - started
+        add_seconds, add_cpu = time.perf_counter() - started, time.process_time() - cpu
         sizes = [n for (n,) in store.conn.execute(
             "SELECT COUNT(*) FROM event_members GROUP BY event_id")]
         store.close()
-    return {"articles": len(base), "seconds": seconds, "peak_rss_mb": peak, "per_1k_s": 1000 * seconds / len(base),
+    return {"articles": len(base), "seconds": seconds, "cpu_seconds": cpu_seconds, "peak_rss_mb": peak,
+            "per_1k_s": 1000 * seconds / len(base), "load": os.getloadavg()[0],
             "events": first.events, "multi_article_events": sum(1 for n in sizes if n >= 2),
             "largest_event": max(sizes) if sizes else 0, "storylines": first.storylines,
-            "added": len(extra), "add_seconds": add_seconds, "add_reclustered": second.reclustered}
+            "added": len(extra), "add_seconds": add_seconds, "add_cpu_seconds": add_cpu,
+            "add_reclustered": second.reclustered}
 
 
 def main() -> int:
@@ -152,8 +155,9 @@ def main() -> int:
         size = None if args.one == "all" else int(args.one)
         print(json.dumps(run_size(args.data, size, args.add, args.workers)))
         return 0
-    print(f"{'articles':>9} {'update s':>9} {'s/1k':>6} {'peak MB':>8} {'events':>7} {'2+ art.':>7} "
-          f"{'largest':>7} {'stories':>7} {'+added':>6} {'add s':>6} {'redone':>6}", flush=True)
+    print(f"{'articles':>9} {'update s':>9} {'cpu s':>7} {'s/1k':>6} {'peak MB':>8} {'events':>7} {'2+ art.':>7} "
+          f"{'largest':>7} {'stories':>7} {'+added':>6} {'add s':>6} {'add cpu':>7} {'redone':>6} {'load':>5}",
+          flush=True)
     for size in args.sizes.split(","):
         out = subprocess.run([sys.executable, __file__, args.data, "--one", size, "--add", str(args.add),
                               "--workers", str(args.workers)], capture_output=True, text=True,
@@ -162,9 +166,10 @@ def main() -> int:
             print(out.stderr[-2000:], file=sys.stderr)
             return 1
         r = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f"{r['articles']:>9} {r['seconds']:>9.1f} {r['per_1k_s']:>6.2f} {r['peak_rss_mb']:>8.0f} "
-              f"{r['events']:>7} {r['multi_article_events']:>7} {r['largest_event']:>7} {r['storylines']:>7} "
-              f"{r['added']:>6} {r['add_seconds']:>6.1f} {r['add_reclustered']:>6}", flush=True)
+        print(f"{r['articles']:>9} {r['seconds']:>9.1f} {r['cpu_seconds']:>7.1f} {r['per_1k_s']:>6.2f} "
+              f"{r['peak_rss_mb']:>8.0f} {r['events']:>7} {r['multi_article_events']:>7} {r['largest_event']:>7} "
+              f"{r['storylines']:>7} {r['added']:>6} {r['add_seconds']:>6.1f} {r['add_cpu_seconds']:>7.1f} "
+              f"{r['add_reclustered']:>6} {r['load']:>5.1f}", flush=True)
     return 0
 
 

@@ -127,6 +127,7 @@ def test_same_input_in_any_order_gives_the_same_events(tmp_path, corpus):
         add(ref, corpus)
         update_stories(ref)
         expected = {e["id"]: sorted(a["id"] for a in e["articles"]) for e in list_events(ref)}
+        lines = [(sl["id"], [e["id"] for e in sl["events"]]) for sl in list_storylines(ref)]
         records = list(load_records(ref, [a.id for a in articles]).values())
     for seed in range(3):
         order = list(articles)
@@ -138,6 +139,7 @@ def test_same_input_in_any_order_gives_the_same_events(tmp_path, corpus):
                 add(store, corpus, {a.id for a in batch})
                 update_stories(store)
             got = {e["id"]: sorted(a["id"] for a in e["articles"]) for e in list_events(store)}
+            assert [(sl["id"], [e["id"] for e in sl["events"]]) for sl in list_storylines(store)] == lines
         assert got == expected
         shuffled = list(records)
         random.Random(seed).shuffle(shuffled)

@@ -37,7 +37,7 @@ from .events import (ArticleRecord, Decision, Event, EventParts, candidate_map, 
                      decision_units, describe_event, edge_json, edges_by_article, find_edges)
 from .features import FEATURES_VERSION, StoryFeatures, load_rules, story_features
 from .index import VectorIndex
-from .storylines import group_storylines, link_events
+from .storylines import EventLinks
 
 BATCH = 256
 
@@ -240,46 +240,55 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
 
 def _update_storylines(store, new_events: list[Event], old_storylines: set[str],
                        records: dict[str, ArticleRecord], rules: dict) -> int:
+    """Regroup the storylines that can have changed: those of the new events, of the events they replaced
+    (``old_storylines``) and of the events linked to them, closed under storyline membership (before and after;
+    the same argument as for event parts). Returns how many storylines were written."""
     from . import storylines as _storylines
 
     _storylines._PROFILES.clear()  # event profiles are cached within one update only (records may change after)
-    scope: dict[str, Event] = {ev.id: ev for ev in new_events}
-    if old_storylines:
-        old = [eid for eid, sl, _, _ in store.get_events() if sl in old_storylines]
-        scope.update({k: v for k, v in _stored_events(store, old).items() if k not in scope})
-    frontier = set(scope)
-    weak: dict[tuple[str, str], tuple] = {}
-    while frontier:
-        articles = sorted({a for e in frontier for a in scope[e].article_ids})
-        found = store.story_links(articles, rules["storyline_edge_threshold"])
-        partners = {x for a, b, _ in found for x in (a, b)}
-        missing = sorted(partners - set(records))
-        records.update(load_records(store, missing))
-        event_of = {a: e for e, ev in scope.items() for a in ev.article_ids}
-        unknown = store.events_of(sorted(partners - set(event_of)))
-        outside = _stored_events(store, set(unknown.values()) - set(scope))
-        records.update(load_records(store, sorted({a for ev in outside.values() for a in ev.article_ids}
-                                                   - set(records))))
-        next_frontier = set()
-        for a, b, s in found:
-            weak[(a, b)] = (a, b, s)
-            ea = event_of.get(a) or unknown.get(a)
-            eb = event_of.get(b) or unknown.get(b)
-            if not ea or not eb or ea == eb:
-                continue
-            for here, there in ((ea, eb), (eb, ea)):
-                if here in frontier and there not in scope and there in outside:
-                    mine = [records[x] for x in scope[here].article_ids if x in records]
-                    theirs = [records[x] for x in outside[there].article_ids if x in records]
-                    if mine and theirs and link_events(mine, theirs, rules):
-                        scope[there] = outside[there]
-                        next_frontier.add(there)
-        frontier = next_frontier
-    usable = {e: ev for e, ev in scope.items() if all(a in records for a in ev.article_ids)}
-    grouped = group_storylines(list(usable.values()), records, list(weak.values()), rules)
-    drop = set(old_storylines) | {sl for _, sl, _, _ in store.get_events(sorted(scope)) if sl}
-    store.replace_storylines(sorted(drop), [(sid, json.dumps(rec, ensure_ascii=False), members)
-                                            for sid, rec, members in grouped])
+    fresh = {ev.id: ev for ev in new_events}
+
+    def events(ids):
+        out = {e: fresh[e] for e in ids if e in fresh}
+        out.update(_stored_events(store, [e for e in ids if e not in fresh]))
+        return out
+
+    def recs(ids):
+        out = {a: records[a] for a in ids if a in records}
+        out.update(load_records(store, [a for a in ids if a not in records]))
+        return out
+
+    links = EventLinks(events, store.events_of, lambda ids: store.story_links(ids, rules["storyline_edge_threshold"]),
+                       recs, rules)
+    parts = EventParts(links, rules, threshold=rules["storyline_threshold"], limit=rules["max_storyline"])
+    stored_lines: dict[str, list[str]] = {}
+    wanted = set(old_storylines)
+
+    def storyline_members(line_ids):
+        missing = set(line_ids) - set(stored_lines)
+        if missing:
+            for sid, record in store.get_storylines():
+                if sid in missing:
+                    stored_lines[sid] = [e["id"] for e in json.loads(record)["events"]]
+        return {e for sid in line_ids for e in stored_lines.get(sid, ())}
+
+    scope: set[str] = set()
+    todo = set(fresh) | storyline_members(wanted)
+    for linked in links(sorted(fresh)).values():
+        todo.update(o for o, _ in linked)
+    while todo:
+        scope |= todo
+        lines = {sl for _, sl, _, _ in store.get_events(sorted(todo - set(fresh))) if sl}
+        wanted |= lines
+        grown = storyline_members(lines)
+        for e in sorted(todo):
+            grown.update(parts.of(e))
+        todo = grown - scope
+    groups = {parts.of(e) for e in scope}
+    by_id = {e: links.event(e) for g in groups if len(g) >= 2 for e in g}
+    grouped = [_storylines.describe_storyline(g, by_id, links.found) for g in sorted(groups) if len(g) >= 2]
+    store.replace_storylines(sorted(wanted), [(sid, json.dumps(rec, ensure_ascii=False), members)
+                                              for sid, rec, members in grouped])
     return len(grouped)
 
 

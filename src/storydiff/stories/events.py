@@ -223,10 +223,10 @@ def pair_evidence(a: ArticleRecord, b: ArticleRecord, score: float | None = None
     rules = rules or load_rules()
     if score is None:
         score = float(score_matrix([a], [b], rules)[0, 0])
-    ea, eb = a.features.entity_weights, b.features.entity_weights
-    names = {k: n for k, _, _, n in a.features.entities}
-    shared = sorted((k for k in set(ea) & set(eb) if not k.startswith("~")),
-                    key=lambda k: (-min(ea[k], eb[k]), k))
+    ea = {k: (w, n) for k, _, w, n in a.features.entities}
+    eb = {k: w for k, _, w, _ in b.features.entities}
+    shared = sorted((k for k in ea.keys() & eb.keys() if not k.startswith("~")),
+                    key=lambda k: (-min(ea[k][0], eb[k]), k))
     ma = {m.rsplit(":", 1)[0]: m for m in a.features.measures}
     mb = {m.rsplit(":", 1)[0]: m for m in b.features.measures}
     facts = sorted(set(a.features.tallies) & set(b.features.tallies)) + sorted(
@@ -242,9 +242,9 @@ def pair_evidence(a: ArticleRecord, b: ArticleRecord, score: float | None = None
         dates = {"a": a.features.when.value, "b": b.features.when.value, "days_apart": gap}
         if gap is not None and gap > rules["score"]["date_conflict_days"]:
             conflicts.append(f"dates {a.features.when.value} / {b.features.when.value}")
-    terms = sorted(set(a.terms) & set(b.terms), key=lambda t: (-a.terms[t] * b.terms[t], t))
+    terms = sorted(a.terms.keys() & b.terms.keys(), key=lambda t: (-a.terms[t] * b.terms[t], t))
     return {"score": round(float(score), 4), "similarity": round(float(a.vector @ b.vector), 4),
-            "shared_names": [names.get(k, k.lstrip("~")) for k in shared[:8]], "shared_words": terms[:8],
+            "shared_names": [ea[k][1] for k in shared[:8]], "shared_words": terms[:8],
             "shared_facts": facts[:8], "conflicts": conflicts[:8], "dates": dates}
 
 
@@ -261,7 +261,8 @@ def find_edges(queries: Sequence[ArticleRecord], candidates: dict[str, Sequence[
             if c.article_id != q.article_id:
                 pool.setdefault(q.article_id, q)
                 pool.setdefault(c.article_id, c)
-                pairs.add(tuple(sorted((q.article_id, c.article_id))))
+                a, b = q.article_id, c.article_id
+                pairs.add((a, b) if a < b else (b, a))
     ordered = sorted(pairs)
     if not ordered:
         return []
@@ -318,14 +319,17 @@ class EventParts:
     ``max_component`` (a heavily covered subject whose articles chain together) is cut on stricter pairs first.
 
     ``links(ids) -> {id: [(other id, score), ...]}`` gives the pairs at or above ``event_threshold`` of each
-    requested article (every requested id must be a key); results are cached for the life of the object."""
+    requested article (every requested id must be a key); results are cached for the life of the object.
+    ``threshold`` and ``limit`` replace ``event_threshold`` and ``max_component`` (storylines group events with
+    the same ladder)."""
 
-    def __init__(self, links, rules: dict | None = None) -> None:
+    def __init__(self, links, rules: dict | None = None, *, threshold: float | None = None,
+                 limit: int | None = None) -> None:
         rules = rules or load_rules()
         self._links = links
-        self._threshold = rules["event_threshold"]
+        self._threshold = rules["event_threshold"] if threshold is None else threshold
         self._step = rules["part_step"]
-        self._limit = rules["max_component"]
+        self._limit = rules["max_component"] if limit is None else limit
         self._adjacency: dict[str, list[tuple[str, float]]] = {}
         self._too_big: dict[int, set[str]] = defaultdict(set)
         self._part: dict[str, tuple[str, ...]] = {}
@@ -598,7 +602,8 @@ def candidate_map(queries: Sequence[ArticleRecord], index, resolve, rules: dict)
     floor = rules["candidate_min_cosine"]
     hits_of: dict[str, list[tuple[int, float]]] = {}
     pending = list(queries)
-    count = rules["candidates"]
+    # an exact index scans every vector whatever the count: one search with the largest count then costs least
+    count = rules["max_candidates"] if getattr(index, "exact", False) else rules["candidates"]
     while pending:
         found = index.search(np.vstack([q.vector for q in pending]), count + 1)
         again = []

@@ -45,6 +45,11 @@ class VectorIndex:
     def __len__(self) -> int:
         return len(self._index)
 
+    @property
+    def exact(self) -> bool:
+        """Whether a search scans every vector (exact and order-independent; see ``EXACT_LIMIT``)."""
+        return len(self._index) <= EXACT_LIMIT
+
     @classmethod
     def open(cls, store, dim: int, model: str) -> "VectorIndex":
         """The index for ``store``: loaded from its file when current, else rebuilt from the stored vectors."""
@@ -95,7 +100,7 @@ class VectorIndex:
             return [[] for _ in range(len(vectors))]
         count = min(count, len(self._index))
         matches = self._index.search(np.asarray(vectors, dtype=np.float32), count,
-                                     exact=len(self._index) <= EXACT_LIMIT, threads=1)
+                                     exact=self.exact, threads=1)
         keys = np.atleast_2d(matches.keys)
         dists = np.atleast_2d(matches.distances)
         # one query gives a Matches (no counts), several a BatchMatches

@@ -4,7 +4,9 @@ Two events are linked when articles of one have weak pairs (scored at or above `
 articles of the other, their profiles (centroid vector, pooled distinctive words and names) score at or above
 ``storyline_threshold``, and they share an actor: a name weighing at least ``storyline_actor_weight`` in both
 (what differs between the events -- the date, the tally -- is not counted against them here, unlike for events).
-A storyline is a connected component of linked events, ordered by when each event happened.
+A storyline is a connected component of linked events, ordered by when each event happened; a component of more
+than ``max_storyline`` events (a subject covered without pause) is cut on stricter links first, as events are
+(:class:`~.events.EventParts`), so that an update regroups a bounded neighbourhood of the events it changed.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .events import ArticleRecord, Event, components
+from .events import ArticleRecord, Event
 from .features import load_rules
 
 
@@ -73,47 +75,108 @@ def _when(event: Event) -> str:
     return event.record.get("date") or event.record.get("published") or "9999"
 
 
+def describe_storyline(event_ids: Sequence[str], by_id: dict[str, Event], links: dict[tuple[str, str], dict]
+                       ) -> tuple[str, dict, list[str]]:
+    """``(storyline_id, record, event ids in time order)`` of one storyline; ``links`` holds the links found
+    between events (``(x, y)`` with ``x < y``), of which those inside the storyline are its evidence."""
+    ordered = sorted(event_ids, key=lambda e: (_when(by_id[e]), e))
+    inside = set(event_ids)
+    biggest = max(event_ids, key=lambda e: (len(by_id[e].members), e))
+    own = sorted((xy, link) for xy, link in links.items() if xy[0] in inside and xy[1] in inside)
+    actors: dict[str, int] = defaultdict(int)
+    for _, link in own:
+        for name in link["actors"]:
+            actors[name] += 1
+    record = {
+        "title": by_id[biggest].record.get("title"),
+        "events": [{"id": e, "title": by_id[e].record.get("title"), "date": by_id[e].record.get("date"),
+                    "published": by_id[e].record.get("published"), "articles": len(by_id[e].members)}
+                   for e in ordered],
+        "start": _when(by_id[ordered[0]]), "end": _when(by_id[ordered[-1]]),
+        "why": {"actors": [n for n, _ in sorted(actors.items(), key=lambda kv: (-kv[1], kv[0]))][:8],
+                "links": [{"a": x, "b": y, **link} for (x, y), link in own][:20]},
+    }
+    return storyline_id(event_ids), record, ordered
+
+
+class EventLinks:
+    """The links between events (``links(event ids) -> {event id: [(other event id, link score)]}``, for
+    :class:`~.events.EventParts`): two events are candidates when a stored article pair at or above
+    ``storyline_edge_threshold`` joins them, and linked when :func:`link_events` says so. ``events(ids)`` gives
+    :class:`Event` objects, ``event_of(article ids)`` the event of each article, ``pairs(article ids)`` the stored
+    pairs ``(a, b, score)`` touching them, ``records(article ids)`` their :class:`ArticleRecord` (each may leave
+    out what it does not know). Links found are kept in ``found`` (the storylines' evidence)."""
+
+    def __init__(self, events, event_of, pairs, records, rules: dict | None = None) -> None:
+        self._events, self._event_of, self._pairs, self._records = events, event_of, pairs, records
+        self.rules = rules or load_rules()
+        self.known: dict[str, Event] = {}
+        self.found: dict[tuple[str, str], dict] = {}
+        self._checked: dict[tuple[str, str], dict | None] = {}
+        self._record_cache: dict[str, ArticleRecord] = {}
+
+    def event(self, event_id: str) -> Event:
+        if event_id not in self.known:
+            self.known.update(self._events([event_id]))
+        return self.known[event_id]
+
+    def _recs(self, article_ids: Sequence[str]) -> list[ArticleRecord]:
+        missing = [a for a in article_ids if a not in self._record_cache]
+        if missing:
+            self._record_cache.update(self._records(missing))
+        return [self._record_cache[a] for a in article_ids if a in self._record_cache]
+
+    def __call__(self, event_ids: Sequence[str]) -> dict[str, list[tuple[str, float]]]:
+        missing = [e for e in event_ids if e not in self.known]
+        if missing:
+            self.known.update(self._events(missing))
+        articles = sorted({a for e in event_ids if e in self.known for a in self.known[e].article_ids})
+        pairs = self._pairs(articles)
+        partners = sorted({x for a, b, _ in pairs for x in (a, b)})
+        owner = self._event_of(partners)
+        out: dict[str, list[tuple[str, float]]] = {e: [] for e in event_ids}
+        candidates = sorted({tuple(sorted((owner[a], owner[b]))) for a, b, _ in pairs
+                             if a in owner and b in owner and owner[a] != owner[b]
+                             and (owner[a] in out or owner[b] in out)})
+        for x, y in candidates:
+            if (x, y) not in self._checked:
+                ex, ey = self.event(x), self.event(y)
+                mine, theirs = self._recs(ex.article_ids), self._recs(ey.article_ids)
+                link = link_events(mine, theirs, self.rules) if mine and theirs else None
+                self._checked[(x, y)] = link
+                if link:
+                    self.found[(x, y)] = link
+            link = self._checked[(x, y)]
+            if link:
+                for here, there in ((x, y), (y, x)):
+                    if here in out:
+                        out[here].append((there, link["score"]))
+        return out
+
+
 def group_storylines(events: Sequence[Event], records: dict[str, ArticleRecord],
                      weak_edges: Sequence[tuple[str, str, float, object]], rules: dict | None = None
                      ) -> list[tuple[str, dict, list[str]]]:
     """Storylines of two or more events among ``events``, as ``(storyline_id, record, event ids in time order)``.
-    ``weak_edges`` are scored article pairs; only pairs whose articles are in two different events count."""
+    ``weak_edges`` are scored article pairs; only pairs whose articles are in two different events count. A
+    connected group of linked events larger than ``max_storyline`` is cut on stricter links first (the ladder of
+    :class:`~.events.EventParts`), which keeps the regrouping after an update local."""
+    from .events import EventParts
+
     rules = rules or load_rules()
-    event_of = {a: ev.id for ev in events for a in ev.article_ids}
     by_id = {ev.id: ev for ev in events}
-    pairs = sorted({tuple(sorted((event_of[a], event_of[b]))) for a, b, *_ in weak_edges
-                    if a in event_of and b in event_of and event_of[a] != event_of[b]})
-    links: dict[tuple[str, str], dict] = {}
-    adjacency: dict[str, set[str]] = defaultdict(set)
-    for x, y in pairs:
-        link = link_events([records[a] for a in by_id[x].article_ids], [records[a] for a in by_id[y].article_ids],
-                           rules)
-        if link:
-            links[(x, y)] = link
-            adjacency[x].add(y)
-            adjacency[y].add(x)
-    out = []
-    for comp in components(adjacency, lambda ids: {i: adjacency[i] for i in ids}):
-        if len(comp) < 2:
-            continue
-        ordered = sorted(comp, key=lambda e: (_when(by_id[e]), e))
-        biggest = max(comp, key=lambda e: (len(by_id[e].members), e))
-        actors: dict[str, int] = defaultdict(int)
-        for (x, y), link in links.items():
-            if x in comp:
-                for name in link["actors"]:
-                    actors[name] += 1
-        record = {
-            "title": by_id[biggest].record.get("title"),
-            "events": [{"id": e, "title": by_id[e].record.get("title"), "date": by_id[e].record.get("date"),
-                        "published": by_id[e].record.get("published"), "articles": len(by_id[e].members)}
-                       for e in ordered],
-            "start": _when(by_id[ordered[0]]), "end": _when(by_id[ordered[-1]]),
-            "why": {"actors": [n for n, _ in sorted(actors.items(), key=lambda kv: (-kv[1], kv[0]))][:8],
-                    "links": [{"a": x, "b": y, **link} for (x, y), link in sorted(links.items()) if x in comp][:20]},
-        }
-        out.append((storyline_id(comp), record, ordered))
-    return sorted(out, key=lambda s: s[0])
+    event_of = {a: ev.id for ev in events for a in ev.article_ids}
+    by_article: dict[str, list[tuple[str, str, float]]] = defaultdict(list)
+    for a, b, s, *_ in weak_edges:
+        by_article[a].append((a, b, s))
+        by_article[b].append((a, b, s))
+    links = EventLinks(lambda ids: {e: by_id[e] for e in ids if e in by_id},
+                       lambda ids: {a: event_of[a] for a in ids if a in event_of},
+                       lambda ids: sorted({e for a in ids for e in by_article.get(a, ())}),
+                       lambda ids: {a: records[a] for a in ids if a in records}, rules)
+    parts = EventParts(links, rules, threshold=rules["storyline_threshold"], limit=rules["max_storyline"])
+    groups = {parts.of(e) for e in sorted(by_id)}
+    return sorted((describe_storyline(g, by_id, links.found) for g in groups if len(g) >= 2), key=lambda s: s[0])
 
 
-__all__ = ["link_events", "group_storylines", "storyline_id"]
+__all__ = ["link_events", "group_storylines", "storyline_id", "describe_storyline", "EventLinks"]
