@@ -83,3 +83,47 @@ def test_analyze_command(tmp_path, seeds):
     assert result.exit_code == 0 and '"analyzed": 0' in result.output
     result = runner.invoke(main, ["--db", db, "compare"])
     assert result.exit_code == 0 and "CONFLICTING" in result.output
+
+
+ODD_TEXTS = [
+    "",
+    "   ",
+    "Y'all gonna go, ain't it?\n\n There is   a cat. Let's c'm on  \t",
+    "gotta  run\n",
+    "“We will not,” she said. But the vote — 169 to 1 — passed; something happened to everyone.",
+]
+
+
+def test_array_attribute_ruler_gives_spacys_output(seeds):
+    """The column-wise attribute ruler sets exactly what spaCy's AttributeRuler sets, on every token."""
+    import numpy as np
+    import spacy
+    from spacy.attrs import DEP, ENT_IOB, ENT_TYPE, HEAD, LEMMA, MORPH, POS, TAG
+
+    from storydiff.analysis import MODEL
+    from storydiff.analysis.pipeline import use_array_attribute_ruler
+
+    reference = spacy.load(MODEL)
+    fast = spacy.load(MODEL)
+    assert use_array_attribute_ruler(fast)
+    assert "attribute_ruler" not in fast.pipe_names and "attribute_ruler" in reference.pipe_names
+    texts = [p.read_text(encoding="utf-8") for p in sorted(seeds.glob("*.txt"))] + ODD_TEXTS
+    attrs = [TAG, POS, MORPH, LEMMA, DEP, HEAD, ENT_IOB, ENT_TYPE]
+    compared = 0
+    for a, b in zip(reference.pipe(texts), fast.pipe(texts)):
+        assert np.array_equal(a.to_array(attrs), b.to_array(attrs))
+        assert [str(t.morph) for t in a] == [str(t.morph) for t in b]
+        compared += len(a)
+    assert compared > 3000
+
+
+def test_array_attribute_ruler_refuses_patterns_it_does_not_implement():
+    import spacy
+
+    from storydiff.analysis.pipeline import use_array_attribute_ruler
+
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("attribute_ruler")
+    ruler.add([[{"ORTH": "x", "OP": "+"}]], {"LEMMA": "y"})
+    assert not use_array_attribute_ruler(nlp)
+    assert nlp.pipe_names == ["attribute_ruler"]

