@@ -49,8 +49,23 @@ def write_slice(src: str, dst: str, start: int, count: int | None) -> int:
     return n
 
 
+def _exit_with_parent() -> None:
+    """Stop this stage process (and so its pool) when the script that started it is gone."""
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(2)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def _stage(name: str, db: str, args: tuple, queue) -> None:
     """One stage in its own process, so its peak memory is its own."""
+    _exit_with_parent()
     from storydiff import ingest, open_store
     from storydiff.analysis import analyze
     from storydiff.compare import accounts_from, compare
