@@ -3,7 +3,7 @@
 Usage::
 
     python bench/stories_events.py [--ecb PATH] [--neus PATH] [--embedder wordllama|minilm] [--lead N|full]
-                                   [--topics 1,3,...] [--neus-limit N] [--exact] [--json OUT]
+                                   [--topics 1,3,...] [--neus-limit N] [--json OUT] [--set KEY=VALUE ...]
 
 What is scored
 --------------
@@ -98,10 +98,17 @@ def build_records(articles, embedder: str = "wordllama", lead: int | None = 80, 
     return records, embed_seconds
 
 
-def cluster(records) -> dict[str, str]:
-    from storydiff.stories.events import cluster_events
+#: Rule overrides (``--set KEY=VALUE``), applied to ``data/stories/en.json`` for every clustering of this run.
+OVERRIDES: dict[str, str] = {}
 
-    return {aid: ev.id for ev in cluster_events(records) for aid in ev.article_ids}
+
+def cluster(records) -> dict[str, str]:
+    from stories_tune import apply
+    from storydiff.stories.events import cluster_events
+    from storydiff.stories.features import load_rules
+
+    rules = apply(load_rules(), OVERRIDES) if OVERRIDES else None
+    return {aid: ev.id for ev in cluster_events(records, rules=rules) for aid in ev.article_ids}
 
 
 def run_ecb(path, topics=None, embedder="wordllama", lead=80) -> dict:
@@ -156,7 +163,10 @@ def main() -> int:
     parser.add_argument("--neus-limit", type=int, default=None)
     parser.add_argument("--per-topic", action="store_true", help="print every ECB+ topic")
     parser.add_argument("--json", default=None, help="write all figures to this file")
+    parser.add_argument("--set", action="append", default=[],
+                        help="override a setting of data/stories/en.json, e.g. score.entities=0.1 (repeatable)")
     args = parser.parse_args()
+    OVERRIDES.update(kv.split("=", 1) for kv in args.set)
     lead = None if args.lead == "full" else int(args.lead)
     topics = {int(t) for t in args.topics.split(",")} if args.topics else None
     print(f"embedder {args.embedder}, lead {args.lead}")

@@ -16,7 +16,7 @@ from storydiff.report import build_report, json_schema, render_html
 from storydiff.store.sqlite import SQLiteStore
 from storydiff.stories import (StoriesError, list_events, list_storylines, load_records, merge_events, pin_article,
                                split_event, timeline, update_stories)
-from storydiff.stories.events import (Decision, EventParts, apply_decisions, cluster_events, components,
+from storydiff.stories.events import (ArticleRecord, Decision, EventParts, apply_decisions, cluster_events, components,
                                      score_matrix, score_pairs)
 from test_stories_corpus import corpus_articles
 
@@ -338,3 +338,32 @@ def test_incremental_updates_with_cut_components_equal_one_full_clustering(tmp_p
     expected = {frozenset(e.article_ids) for e in cluster_events(records, rules=rules)}
     assert got == expected
     assert len(expected) > len(gold_partition(corpus))  # the cut did split something
+
+
+def _record(aid, people, words="court ruling appeal judge"):
+    from storydiff.stories.features import StoryFeatures
+
+    entities = tuple(sorted((name.lower(), "PERSON", weight, name) for name, weight in people))
+    vector = np.ones(4, dtype=np.float32) / 2.0
+    return ArticleRecord(aid, vector, {w: 0.5 for w in words.split()}, StoryFeatures(aid, None, None, entities))
+
+
+@pytest.mark.parametrize("first, second, conflict", [
+    ([("Vincent Jackson", 4.0)], [("Jamal Williams", 4.0)], True),       # two main people, neither in the other
+    ([("Vincent Jackson", 4.0)], [("Vincent Jackson", 4.0)], False),     # the same main person
+    ([("Vincent Jackson", 4.0)], [("Jamal Williams", 4.0), ("Jackson", 1.0)], False),  # the other names him too
+    ([("Vincent Jackson", 1.0)], [("Jamal Williams", 4.0)], False),      # a passing mention is not a main person
+    ([], [("Jamal Williams", 4.0)], False),
+])
+def test_main_people_conflict_table(first, second, conflict):
+    from storydiff.stories.events import pair_evidence
+    from storydiff.stories.features import load_rules
+
+    rules = load_rules()
+    a, b = _record("a", first), _record("b", second)
+    without = {**rules, "score": {**rules["score"], "people_conflict": 0.0}}
+    drop = float(score_matrix([a], [b], without)[0, 0] - score_matrix([a], [b], rules)[0, 0])
+    assert drop == pytest.approx(-rules["score"]["people_conflict"] if conflict else 0.0, abs=1e-5)
+    assert float(score_pairs([a, b], [0], [1], rules)[0]) == pytest.approx(float(score_matrix([a], [b], rules)[0, 0]),
+                                                                           abs=1e-5)
+    assert any(c.startswith("people ") for c in pair_evidence(a, b, rules=rules)["conflicts"]) is conflict

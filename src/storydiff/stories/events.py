@@ -6,8 +6,10 @@ embedding map, and its :class:`~.features.StoryFeatures` from the analysis recor
 How a pair is scored (:func:`score_matrix`; weights in ``data/stories/en.json``): cosine of the title+lead vectors
 + overlap of distinctive words + overlap of named entities + shared checkable facts (tallies, large numbers,
 measures), minus facts that disagree ("169-1" here, "266-0" there; "23 pirates" / "26 pirates"), plus or minus the
-agreement of the two happening dates. Two different votes of one parliament share words and names, but not their
-tally or their date: that is what keeps them apart.
+agreement of the two happening dates, minus a conflict of main people (each article's main person -- named in full,
+in the lead, more than once -- goes unmentioned in the other: "Chargers receiver Vincent Jackson arrested" /
+"Chargers lineman Jamal Williams arrested"). Two different votes of one parliament share words and names, but not
+their tally or their date: that is what keeps them apart.
 
 How events are formed: the corpus is cut into parts (:class:`EventParts`): the connected components of the graph of
 pairs scoring at least ``event_threshold``, where a component over ``max_component`` articles is cut on stricter
@@ -126,7 +128,7 @@ def _measure_keys(features: StoryFeatures) -> dict[str, float]:
 
 
 def _combine(w: dict, vec, lex, ent, numbers, tallies, has_l, has_r, same_measure, same_thing, lo, ro,
-             similarity_only: bool, both: bool):
+             similarity_only: bool, both: bool, people_conflict=None):
     """The pair score from its parts (arrays of one shape, or broadcasting to it): see the module docstring."""
     cap = w["max_shared"]
     score = w["vector"] * vec
@@ -144,7 +146,25 @@ def _combine(w: dict, vec, lex, ent, numbers, tallies, has_l, has_r, same_measur
         gap = np.abs(lo - ro)
         score += w["date_agree"] * (gap <= w["date_agree_days"])
         score += w["date_conflict"] * (gap > w["date_conflict_days"])
+    if people_conflict is not None:
+        score += w["people_conflict"] * people_conflict
     return (score.astype(np.float32), similarity) if both else score.astype(np.float32)
+
+
+def _main_people(records: Sequence[ArticleRecord], floor: float) -> list[dict[str, float]]:
+    """Each article's main people: the surnames of the persons it names in full and weighs at least ``floor``
+    (named in the lead and more than once)."""
+    return [{k.split()[-1]: 1.0 for k, label, weight, _ in r.features.entities
+             if label == "PERSON" and weight >= floor and not k.startswith("~") and len(k.split()) >= 2}
+            for r in records]
+
+
+def _name_words(records: Sequence[ArticleRecord]) -> list[dict[str, float]]:
+    """Every word of every name an article gives (to tell whether it mentions a person at all)."""
+    return [{word: 1.0 for k, _, _, _ in r.features.entities for word in k.lstrip("~").split()} for r in records]
+
+
+
 
 
 def _value_sets(records: Sequence[ArticleRecord], attr: str) -> list[dict[str, float]]:
@@ -175,8 +195,17 @@ def score_matrix(left: Sequence[ArticleRecord], right: Sequence[ArticleRecord] |
     same_thing = _dense_products([_measure_keys(r.features) for r in left], [_measure_keys(r.features) for r in right])
     has_l = np.array([bool(r.features.tallies) for r in left])[:, None]
     has_r = np.array([bool(r.features.tallies) for r in right])[None, :]
-    return _combine(rules["score"], vec, lex, ent, products[0], products[1], has_l, has_r, products[2], same_thing,
-                    _ordinals(left)[:, None], _ordinals(right)[None, :], False, both)
+    w = rules["score"]
+    conflict = None
+    if w.get("people_conflict"):
+        main_l, main_r = _main_people(left, w["people_weight"]), _main_people(right, w["people_weight"])
+        count_l = np.array([len(m) for m in main_l], dtype=np.float32)[:, None]
+        count_r = np.array([len(m) for m in main_r], dtype=np.float32)[None, :]
+        absent_l = count_l - _dense_products(main_l, _name_words(right))
+        absent_r = count_r - _dense_products(_name_words(left), main_r)
+        conflict = (absent_l > 0.5) & (absent_r > 0.5)
+    return _combine(w, vec, lex, ent, products[0], products[1], has_l, has_r, products[2], same_thing,
+                    _ordinals(left)[:, None], _ordinals(right)[None, :], False, both, conflict)
 
 
 #: Pairs scored at once by :func:`score_pairs` (bounds the memory of the gathered sparse rows).
@@ -200,6 +229,13 @@ def score_pairs(records: Sequence[ArticleRecord], first: Sequence[int], second: 
             **{a: _value_sets(records, a) for a in ("numbers", "tallies", "measures")},
             "things": [_measure_keys(r.features) for r in records]}
     matrices = {k: _sparse(v) for k, v in rows.items()}
+    w = rules["score"]
+    people = bool(w.get("people_conflict"))
+    if people:
+        main = _main_people(records, w["people_weight"])
+        shared = _sparse(main + _name_words(records))  # one vocabulary for both
+        matrices["main"], matrices["words"] = shared[: len(records)], shared[len(records):]
+        main_count = np.array([len(m) for m in main], dtype=np.float32)
     has_tally = np.array([bool(r.features.tallies) for r in records])
     ordinals = _ordinals(records)
     for start in range(0, len(first), PAIR_BLOCK):
@@ -209,10 +245,17 @@ def score_pairs(records: Sequence[ArticleRecord], first: Sequence[int], second: 
             m = matrices[key]
             return np.asarray(m[i].multiply(m[j]).sum(axis=1), dtype=np.float32).ravel()
 
+        def cross(left, right, i=i, j=j):
+            a, b = matrices[left], matrices[right]
+            return np.asarray(a[i].multiply(b[j]).sum(axis=1), dtype=np.float32).ravel()
+
+        conflict = None
+        if people:
+            conflict = ((main_count[i] - cross("main", "words")) > 0.5) & ((main_count[j] - cross("words", "main")) > 0.5)
         vec = np.einsum("ij,ij->i", vectors[i], vectors[j])
-        s, sim = _combine(rules["score"], vec, dot("terms"), dot("entities"), dot("numbers"), dot("tallies"),
+        s, sim = _combine(w, vec, dot("terms"), dot("entities"), dot("numbers"), dot("tallies"),
                           has_tally[i], has_tally[j], dot("measures"), dot("things"), ordinals[i], ordinals[j],
-                          False, True)
+                          False, True, conflict)
         scores[start:start + PAIR_BLOCK] = s
         similar[start:start + PAIR_BLOCK] = sim
     return (scores, similar) if both else scores
@@ -242,6 +285,12 @@ def pair_evidence(a: ArticleRecord, b: ArticleRecord, score: float | None = None
         dates = {"a": a.features.when.value, "b": b.features.when.value, "days_apart": gap}
         if gap is not None and gap > rules["score"]["date_conflict_days"]:
             conflicts.append(f"dates {a.features.when.value} / {b.features.when.value}")
+    if rules["score"].get("people_conflict"):
+        floor = rules["score"]["people_weight"]
+        (main_a, main_b), (words_a, words_b) = _main_people([a, b], floor), _name_words([a, b])
+        only_a, only_b = sorted(set(main_a) - set(words_b)), sorted(set(main_b) - set(words_a))
+        if only_a and only_b:
+            conflicts.append(f"people {', '.join(only_a)} / {', '.join(only_b)}")
     terms = sorted(a.terms.keys() & b.terms.keys(), key=lambda t: (-a.terms[t] * b.terms[t], t))
     return {"score": round(float(score), 4), "similarity": round(float(a.vector @ b.vector), 4),
             "shared_names": [ea[k][1] for k in shared[:8]], "shared_words": terms[:8],
