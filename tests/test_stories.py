@@ -317,10 +317,13 @@ def test_score_pairs_equals_score_matrix(stories_store, corpus):
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_incremental_updates_with_cut_components_equal_one_full_clustering(tmp_path, corpus, seed):
+def test_incremental_updates_with_cut_components_equal_one_full_clustering(tmp_path, corpus, seed, monkeypatch):
     # a tiny max_component makes the parts cut on stricter pairs: incremental updates in any order and batch
-    # sizes must still give what clustering everything at once gives
+    # sizes must still give what clustering everything at once gives (candidates searched 2 queries at a time)
+    import storydiff.stories
     from storydiff.stories.features import load_rules
+
+    monkeypatch.setattr(storydiff.stories, "QUERY_CHUNK", 2)
 
     rules = {**load_rules(), "max_component": 2}
     articles = list(corpus[0])
@@ -367,3 +370,47 @@ def test_main_people_conflict_table(first, second, conflict):
     assert float(score_pairs([a, b], [0], [1], rules)[0]) == pytest.approx(float(score_matrix([a], [b], rules)[0, 0]),
                                                                            abs=1e-5)
     assert any(c.startswith("people ") for c in pair_evidence(a, b, rules=rules)["conflicts"]) is conflict
+
+
+def _graph_links(edges):
+    adjacency: dict[str, list] = {}
+    for a, b, s in edges:
+        adjacency.setdefault(a, []).append((b, s))
+        adjacency.setdefault(b, []).append((a, s))
+    return lambda ids: {i: adjacency.get(i, []) for i in ids}
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_affected_articles_hold_every_part_that_changes(seed):
+    # a random graph, then some articles added and some re-scored: outside the affected set every part is as it
+    # was, and the parts of the affected articles lie inside it (what makes the incremental update exact)
+    from storydiff.stories.events import affected_articles
+
+    rng = random.Random(seed)
+    rules = {"event_threshold": 0.75, "part_step": 0.05, "max_component": 5}
+    old_nodes = [f"o{i:02d}" for i in range(45)]
+    new_nodes = [f"n{i}" for i in range(rng.randint(1, 4))]
+    rescored = set(rng.sample(old_nodes, rng.randint(0, 3)))
+
+    def random_edges(nodes, count, among):
+        out = {}
+        for _ in range(count):
+            a, b = rng.choice(nodes), rng.choice(among)
+            if a != b:
+                out[tuple(sorted((a, b)))] = round(rng.uniform(0.75, 1.1), 2)
+        return out
+
+    before = random_edges(old_nodes, 80, old_nodes)
+    after = {k: v for k, v in before.items() if not set(k) & rescored}
+    after.update(random_edges(sorted(rescored) + new_nodes, 4 * (len(rescored) + len(new_nodes)), old_nodes + new_nodes))
+    changed = rescored | set(new_nodes)
+    links_before = _graph_links([(a, b, s) for (a, b), s in before.items()])
+    links_after = _graph_links([(a, b, s) for (a, b), s in after.items()])
+    scope = affected_articles(changed, set(), EventParts(links_after, rules), EventParts(links_before, rules))
+    fresh_before, fresh_after = EventParts(links_before, rules), EventParts(links_after, rules)
+    for a in old_nodes:
+        if a not in scope:
+            assert fresh_before.of(a) == fresh_after.of(a)
+    for a in scope:
+        assert set(fresh_after.of(a)) <= scope
+    assert changed <= scope

@@ -33,13 +33,15 @@ import numpy as np
 
 from ..errors import StorydiffError
 from .embed import DEFAULT_EMBEDDER, article_terms, embed_articles, load_embedder
-from .events import (ArticleRecord, Decision, Event, EventParts, candidate_map, cluster_events, cluster_unit,
-                     decision_units, describe_event, edge_json, edges_by_article, find_edges)
+from .events import (ArticleRecord, Decision, Event, EventParts, affected_articles, candidate_map, cluster_events,
+                     cluster_unit, decision_units, describe_event, edge_json, edges_by_article, find_edges)
 from .features import FEATURES_VERSION, StoryFeatures, load_rules, story_features
 from .index import VectorIndex
 from .storylines import EventLinks
 
 BATCH = 256
+#: Changed articles whose candidates are searched and scored at once (bounds the memory of a large update).
+QUERY_CHUNK = 4096
 
 
 class StoriesError(StorydiffError):
@@ -175,18 +177,22 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
     old_links = store.story_links(sorted(changed), threshold)  # the graph before this update, around the changes
     if queries:
         def resolve(keys):
-            found = {}
-            rows = list(store.story_vectors(keys=keys))
-            records = load_records(store, [r[0] for r in rows])
-            for aid, key, _, _ in rows:
-                if aid in records:
-                    found[key] = records[aid]
-            return found
+            rows = [(aid, key) for aid, key, _, _ in store.story_vectors(keys=keys)]
+            records = load_records(store, [aid for aid, _ in rows if aid not in queries])
+            return {key: queries.get(aid) or records[aid] for aid, key in rows if aid in queries or aid in records}
 
-        ordered = [queries[a] for a in sorted(queries)]
-        cands = candidate_map(ordered, index, resolve, rules)
-        edges = find_edges(ordered, cands, rules["storyline_edge_threshold"], rules)
-        store.replace_story_edges(sorted(queries), [(a, b, s, edge_json(ev)) for a, b, s, ev in edges])
+        # in chunks of queries, so that memory holds one chunk's candidates and pairs, whatever the corpus size;
+        # a pair of two queries is scored in the chunk of the first of them (the candidate relation is symmetric)
+        store.replace_story_edges(sorted(queries), [])
+        chunk_of = {a: n // QUERY_CHUNK for n, a in enumerate(sorted(queries))}
+        for n, chunk in enumerate(_chunks(sorted(queries), QUERY_CHUNK)):
+            ordered = [queries[a] for a in chunk]
+            cands = {q: [c for c in found if chunk_of.get(c.article_id, n) >= n]
+                     for q, found in candidate_map(ordered, index, resolve, rules).items()}
+            edges = find_edges(ordered, cands, rules["storyline_edge_threshold"], rules)
+            store.replace_story_edges([], [(a, b, s, edge_json(ev)) for a, b, s, ev in edges])
+            if on_progress:
+                on_progress("pairs", min((n + 1) * QUERY_CHUNK, len(queries)), len(queries))
     index.save(store)
 
     # 3. events of the parts whose membership can have changed: the parts (before and after) of the changed
@@ -198,27 +204,18 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
     for d in decisions:
         for a in d.linked:
             decision_links[a].update(d.linked)
-    starts = set(changed) | (set(reconsider) & ready)
-    for finder in (parts_now, parts_before):
-        for linked in finder.neighbours(sorted(changed)).values():
-            starts.update(o for o, _ in linked)
-    scope: set[str] = set()
     old_events: set[str] = set()
-    todo = starts
-    while todo:
-        scope |= todo
-        grown: set[str] = set()
-        for a in sorted(todo & ready):
-            grown.update(parts_now.of(a))
-            grown.update(parts_before.of(a))
-        for a in todo | grown:
-            grown.update(decision_links.get(a, ()))
-        events = store.events_of(sorted(grown - scope | todo))
-        fresh = set(events.values()) - old_events
-        old_events |= fresh
+
+    def expand(ids):
+        """Decision partners and the members of the old events of ``ids`` (an event spans whole parts)."""
+        grown = {x for a in ids for x in decision_links.get(a, ())}
+        fresh = set(store.events_of(sorted(ids)).values()) - old_events
+        old_events.update(fresh)
         for members in store.event_members(sorted(fresh)).values():
             grown.update(a for a, _ in members)
-        todo = grown - scope
+        return grown
+
+    scope = affected_articles(changed, set(reconsider) & ready, parts_now, parts_before, expand)
     present = sorted(scope & ready)
     records = load_records(store, present)
     by_article = edges_by_article(store.story_edges(present))

@@ -382,6 +382,7 @@ class EventParts:
         self._adjacency: dict[str, list[tuple[str, float]]] = {}
         self._too_big: dict[int, set[str]] = defaultdict(set)
         self._part: dict[str, tuple[str, ...]] = {}
+        self._cut: dict[tuple[str, ...], float] = {}
 
     def neighbours(self, ids: Iterable[str]) -> dict[str, list[tuple[str, float]]]:
         """The pairs at or above the event threshold of each of ``ids``."""
@@ -426,9 +427,48 @@ class EventParts:
                     part = tuple(sorted(comp))
                     for a in part:
                         self._part[a] = part
+                    self._cut[part] = cut
                     return part
                 too_big.update(comp)
             rung += 1
+
+
+    def cut_of(self, article_id: str) -> float:
+        """The cut at which the part of ``article_id`` is a component (``event_threshold`` unless it was cut)."""
+        return self._cut[self.of(article_id)]
+
+
+def affected_articles(changed: set[str], also: set[str], parts_now: EventParts, parts_before: EventParts,
+                      expand=lambda ids: set()) -> set[str]:
+    """Every article whose part can differ between the graph before (``parts_before``) and after (``parts_now``)
+    a change of the pairs of the ``changed`` articles, plus ``also``, closed under ``expand(ids) -> more ids``
+    (the store adds decision partners and old event members) and under parts before and after.
+
+    Why this is enough: a part P (a component at cut c that fits) that no changed article has a pair into at or
+    above c, before or after, is still a component at c; it stays a part unless a larger component at a lower cut
+    shrank to fit -- which needs a changed article in it, so one of that article's old neighbours above that cut
+    is in it, and that neighbour's part now is taken. So every article whose part changed is in the parts taken,
+    and the new parts of those lie inside them. Cost: the neighbours of the changed articles times the parts they
+    hit, each bounded by ``max_component``."""
+    todo = set(changed) | set(also)
+    # a part can only change if a changed article has a pair into it at or above the cut it is a component at:
+    # a pair of 0.8 into a part of a densely covered subject, cut at 0.95, leaves it as it was
+    for finder in (parts_now, parts_before):
+        for linked in finder.neighbours(sorted(changed)).values():
+            for other, score in linked:
+                for parts in (parts_now, parts_before):
+                    if score >= parts.cut_of(other):
+                        todo.update(parts.of(other))
+    scope: set[str] = set()
+    while todo:
+        scope |= todo
+        grown: set[str] = set()
+        for a in sorted(todo):
+            grown.update(parts_now.of(a))
+            grown.update(parts_before.of(a))
+        grown |= expand(todo | grown)
+        todo = grown - scope
+    return scope
 
 
 def cluster_part(records: Sequence[ArticleRecord], rules: dict | None = None) -> list[list[str]]:
@@ -701,5 +741,5 @@ def edge_json(evidence: dict) -> str:
 
 
 __all__ = ["ArticleRecord", "Decision", "Event", "score_matrix", "score_pairs", "pair_evidence", "find_edges",
-           "components", "EventParts", "cluster_part", "decision_units", "cluster_unit", "apply_decisions", "event_id",
+           "components", "EventParts", "affected_articles", "cluster_part", "decision_units", "cluster_unit", "apply_decisions", "event_id",
            "event_dates", "describe_event", "cluster_events", "candidate_map", "events_from_edges", "edge_json"]
