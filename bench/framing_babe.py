@@ -19,7 +19,7 @@ What is scored
   lower-cased ``biased_words`` of that sentence; counted over distinct words per sentence, micro-averaged. "in
   loaded sentences" keeps only the words of sentences the model predicts Biased (what the framing output shows).
 * ``--minilm``: the model ``load_model(lang, "minilm")`` gives: the WordLlama model's probability averaged with
-  the fine-tuned MiniLM's (``scripts/train_loaded_minilm.py``: LoRA adapters on the top two layers and a linear
+  the fine-tuned MiniLM's (``scripts/train_loaded_minilm.py``: LoRA adapters on the top three layers and a linear
   head, retrained on each fold's training part; needs torch). Each one's own macro-F1 is printed too. The frozen
   lower layers' output is computed once for the whole file (it uses no label). Word scores are the WordLlama
   model's lexicon in both cases; "in loaded sentences" follows the combined sentence score.
@@ -99,7 +99,11 @@ def cross_validate(rows: list[dict], folds: int = 5, seed: int = 0, log=print,
                 counts[name][0] += len(pred & gold)
                 counts[name][1] += len(pred - gold)
                 counts[name][2] += len(gold - pred)
-        log(f"  fold {k + 1}/{folds}: trained and scored in {time.perf_counter() - started:.1f} s")
+        fold_f1 = _macro_f1(labels[held], (prob[held] >= 0.5).astype(int))
+        extra = "".join(f", {name} alone {_macro_f1(labels[held], (p[held] >= 0.5).astype(int)):.4f}"
+                        for name, p in parts.items()) if minilm else ""
+        log(f"  fold {k + 1}/{folds}: trained and scored in {time.perf_counter() - started:.1f} s, "
+            f"macro-F1 {fold_f1:.4f}{extra}")
     out = {"macro_f1": _macro_f1(labels, (prob >= 0.5).astype(int)),
            "accuracy": float(((prob >= 0.5).astype(int) == labels).mean())}
     if minilm:

