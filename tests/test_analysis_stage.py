@@ -127,3 +127,36 @@ def test_array_attribute_ruler_refuses_patterns_it_does_not_implement():
     ruler.add([[{"ORTH": "x", "OP": "+"}]], {"LEMMA": "y"})
     assert not use_array_attribute_ruler(nlp)
     assert nlp.pipe_names == ["attribute_ruler"]
+
+
+def test_memory_zones_free_strings_and_keep_records(seeds, monkeypatch):
+    """Parsing in spaCy memory zones gives the same records as without, and the strings of zoned groups are freed."""
+    from contextlib import nullcontext
+
+    import spacy
+
+    import storydiff.analysis as stage
+    from storydiff.analysis import MODEL, analyze_articles
+    from storydiff.analysis.pipeline import use_array_attribute_ruler
+    from storydiff.ingest.prepare import prepare_record
+    from storydiff.ingest.sources import iter_records
+
+    articles = [prepare_record(r) for r in iter_records([str(seeds)])]
+    articles = sorted((a for a in articles if hasattr(a, "text")), key=lambda a: a.id)
+    assert len(articles) == 5
+
+    def fresh():
+        nlp = spacy.load(MODEL)
+        use_array_attribute_ruler(nlp)
+        return nlp, len(nlp.vocab.strings)
+
+    monkeypatch.setattr(stage, "ZONE_ARTICLES", 2)
+    zoned_nlp, zoned_before = fresh()
+    stage._warmed.add(id(zoned_nlp))  # every group in a zone
+    zoned = list(analyze_articles(articles, zoned_nlp))
+    plain_nlp, plain_before = fresh()
+    monkeypatch.setattr(stage, "_zone", lambda nlp: nullcontext())
+    plain = list(analyze_articles(articles, plain_nlp))
+    assert zoned == plain
+    assert len(zoned_nlp.vocab.strings) == zoned_before
+    assert len(plain_nlp.vocab.strings) > plain_before + 50  # what the zones freed

@@ -60,12 +60,35 @@ def analyze_doc(doc, article: Article) -> Analysis:
                     quotes=tuple(quotes), facts=tuple(facts), terms=tuple(terms))
 
 
+#: Articles parsed inside one spaCy memory zone (see :func:`analyze_articles`).
+ZONE_ARTICLES = 128
+_warmed: set[int] = set()
+
+
+def _zone(nlp):
+    """A spaCy memory zone, except for the first group a pipeline parses, which warms its tokenizer cache (spaCy
+    does not fill that cache inside a zone)."""
+    from contextlib import nullcontext
+
+    if id(nlp) not in _warmed or not hasattr(nlp, "memory_zone"):
+        _warmed.add(id(nlp))
+        return nullcontext()
+    return nlp.memory_zone()
+
+
 def analyze_articles(articles: Iterable[Article], nlp=None, batch_size: int = BATCH_SIZE) -> Iterator[Analysis]:
-    """Analyses of ``articles`` in order (the pure map; one process)."""
+    """Analyses of ``articles`` in order (the pure map; one process).
+
+    Groups of :data:`ZONE_ARTICLES` are parsed inside a spaCy memory zone, so the strings and lexemes of their words
+    are freed once the group's records are made: a worker's memory stays flat however many articles it parses
+    (400 AllSides articles: 269 MB instead of 583 MB, same records; bench/README.md)."""
     nlp = nlp or load_nlp()
-    pairs = ((a.text, a) for a in articles)
-    for doc, article in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
-        yield analyze_doc(doc, article)
+    articles = iter(articles)
+    while group := list(itertools.islice(articles, ZONE_ARTICLES)):
+        with _zone(nlp):
+            done = [analyze_doc(doc, article) for doc, article in
+                    nlp.pipe(((a.text, a) for a in group), as_tuples=True, batch_size=batch_size)]
+        yield from done
 
 
 def _analyze_chunk(articles: list[Article]) -> list[Analysis]:
