@@ -55,14 +55,17 @@ def link_events(a: Sequence[ArticleRecord], b: Sequence[ArticleRecord], rules: d
     va, ta, na, da = _profile(a)
     vb, tb, nb, _ = _profile(b)
     w = rules["score"]
+    floor = rules["storyline_actor_weight"]
+    actors = sorted((k for k in na.keys() & nb.keys() if na[k] >= floor and nb[k] >= floor and not k.startswith("~")),
+                    key=lambda k: (-min(na[k], nb[k]), k))
+    if not actors:  # checked first: it is cheap, and most candidate pairs of events fail it
+        return None
     names_a = float(np.sqrt(sum(x * x for x in na.values()))) or 1.0
     names_b = float(np.sqrt(sum(x * x for x in nb.values()))) or 1.0
-    score = (w["vector"] * float(va @ vb) + w["lexical"] * sum(x * tb.get(t, 0.0) for t, x in ta.items())
+    small, large = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
+    score = (w["vector"] * float(va @ vb) + w["lexical"] * sum(x * large.get(t, 0.0) for t, x in small.items())
              + w["entities"] * sum(x * nb.get(k, 0.0) for k, x in na.items()) / (names_a * names_b))
-    floor = rules["storyline_actor_weight"]
-    actors = sorted((k for k in set(na) & set(nb) if na[k] >= floor and nb[k] >= floor and not k.startswith("~")),
-                    key=lambda k: (-min(na[k], nb[k]), k))
-    if score < rules["storyline_threshold"] or not actors:
+    if score < rules["storyline_threshold"]:
         return None
     return {"score": round(score, 4), "actors": [da[k] for k in actors[:6]]}
 
@@ -82,7 +85,10 @@ def describe_storyline(event_ids: Sequence[str], by_id: dict[str, Event], links:
     ordered = sorted(event_ids, key=lambda e: (_when(by_id[e]), e))
     inside = set(event_ids)
     biggest = max(event_ids, key=lambda e: (len(by_id[e].members), e))
-    own = sorted((xy, link) for xy, link in links.items() if xy[0] in inside and xy[1] in inside)
+    if len(links) > len(inside) ** 2:  # look up the pairs inside rather than scan every link found
+        own = sorted(((x, y), links[(x, y)]) for x in inside for y in inside if x < y and (x, y) in links)
+    else:
+        own = sorted((xy, link) for xy, link in links.items() if xy[0] in inside and xy[1] in inside)
     actors: dict[str, int] = defaultdict(int)
     for _, link in own:
         for name in link["actors"]:
