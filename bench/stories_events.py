@@ -20,7 +20,7 @@ What is scored
 * **Pipeline**: the real one -- spaCy analysis (cached, see ``bench/stories_data.py``), :func:`story_features`
   with corpus keys from :func:`storydiff.analysis.corpus_key`, the embedder's title+lead vector and the article's
   distinctive words, then :func:`storydiff.stories.events.cluster_events` (usearch candidates, scored pairs,
-  average linkage per component).
+  average linkage per part).
 """
 
 from __future__ import annotations

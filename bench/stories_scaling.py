@@ -13,7 +13,7 @@ Usage::
    :class:`StoryFeatures` is computed by a cheap stand-in -- capitalised word runs as names (weighted like
    entities: count and lead), no facts, no happening dates -- and written with ``write_story_features``;
 3. timed: ``update_stories`` on the whole store (wordllama title+lead vectors, distinctive words, usearch index,
-   candidate search, scored pairs, average linkage per component, storylines) -- the real code path;
+   candidate search, scored pairs, average linkage per part, storylines) -- the real code path;
 4. timed: ``--add`` more articles are stored with their features and ``update_stories`` runs again: the cost of
    adding articles to a store of N.
 
