@@ -251,5 +251,5 @@ def _load_wordllama_model(lang: str) -> LoadedLanguageModel | None:
     return LoadedLanguageModel(weights, json.loads(meta.read_text("utf-8")), load_vectors())
 
 
-__all__ = ["LoadedLanguageModel", "WordVectors", "load_model", "load_vectors", "MODEL_ENV", "MODEL_KINDS", "words", "ngram_terms",
-           "lexicon_features", "pack_strings", "WORD_RE"]
+__all__ = ["LoadedLanguageModel", "WordVectors", "load_model", "load_vectors", "MODEL_ENV", "MODEL_KINDS", "words",
+           "ngram_terms", "lexicon_features", "pack_strings", "WORD_RE"]
