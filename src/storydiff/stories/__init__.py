@@ -195,8 +195,8 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
                 on_progress("pairs", min((n + 1) * QUERY_CHUNK, len(queries)), len(queries))
     index.save(store)
 
-    # 3. events of the parts whose membership can have changed: the parts (before and after) of the changed
-    # articles and of their neighbours, closed under old events and user decisions (EventParts: bounded searches)
+    # 3. events of the parts whose membership can have changed (affected_articles): those, before and after, that a
+    # changed article has a pair into at or above their cut, closed under old events and user decisions
     links_now = _links(store, threshold)
     parts_now = EventParts(links_now, rules)
     parts_before = EventParts(_links_before(links_now, changed, old_links), rules)
