@@ -424,12 +424,18 @@ def _bigrams(text: str) -> set[tuple[str, str]]:
     return set(zip(words, words[1:]))
 
 
-def _quote_similarity(a: QuoteRef, b: QuoteRef) -> float:
+def _quote_similarity(a: QuoteRef, b: QuoteRef, features: dict | None = None) -> float:
     """Overlap of content words, for quotes that share wording: four content words with two content-word bigrams, or six words; and most
-    of the shorter quote's words. Shared topic words alone ("human rights") do not make one statement."""
-    wa, wb = _words(a.content), _words(b.content)
+    of the shorter quote's words. Shared topic words alone ("human rights") do not make one statement.
+    ``features`` caches each content's words and bigrams (an event's quotes are compared pairwise)."""
+    if features is None:
+        features = {}
+    for text in (a.content, b.content):
+        if text not in features:
+            features[text] = (_words(text), _bigrams(text))
+    (wa, ba), (wb, bb) = features[a.content], features[b.content]
     shared = len(wa & wb)
-    if shared < 4 or (len(_bigrams(a.content) & _bigrams(b.content)) < 2 and shared < 6):
+    if shared < 4 or (len(ba & bb) < 2 and shared < 6):
         return 0.0
     containment = shared / min(len(wa), len(wb))
     jaccard = shared / len(wa | wb)
@@ -457,11 +463,12 @@ def match_quotes(accounts: Sequence[Account], links: Iterable[DuplicateLink] = (
     source_of = sources(accounts, links)
     refs = _quote_refs(accounts, source_of)
     pairs = []
+    features: dict = {}
     for i in range(len(refs)):
         for j in range(i + 1, len(refs)):
             if refs[i].source == refs[j].source:
                 continue
-            sim = _quote_similarity(refs[i], refs[j])
+            sim = _quote_similarity(refs[i], refs[j], features)
             if sim >= QUOTE_MATCH_THRESHOLD:
                 pairs.append((-sim, i, j))
     pairs.sort()
