@@ -19,7 +19,6 @@ torch, so it is installed with ``--no-deps``).
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -99,18 +98,10 @@ class MiniLMSentenceScorer:
             return self._logits(texts, out, batch_size)
 
     def _logits(self, texts: list[str], out: np.ndarray, batch_size: int) -> np.ndarray:
+        from ..minilm import mean_pooled
+
         ids = [e.ids for e in self._tok.encode_batch(list(texts))]
-        order = sorted(range(len(texts)), key=lambda i: len(ids[i]))  # batches of similar length: little padding
-        for start in range(0, len(order), batch_size):
-            idx = order[start:start + batch_size]
-            width = max(len(ids[i]) for i in idx)
-            batch = np.zeros((len(idx), width), dtype=np.int64)
-            mask = np.zeros((len(idx), width), dtype=np.float32)
-            for row, i in enumerate(idx):
-                batch[row, :len(ids[i])] = ids[i]
-                mask[row, :len(ids[i])] = 1.0
-            hidden = self._forward(batch, mask)
-            pooled = (hidden * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1.0)
+        for idx, pooled in mean_pooled(ids, self._forward, batch_size):
             out[idx] = pooled @ self._head + self._head_b
         return out
 
@@ -119,35 +110,9 @@ class MiniLMSentenceScorer:
 
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """BERT's encoder (post-layer-norm, GELU), last layer's hidden states."""
-        w = self._w
-        batch, width = ids.shape
-        x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:width][None]
-             + w["embeddings.token_type_embeddings.weight"][0][None, None])
-        x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
-        heads = 12
-        size = x.shape[-1] // heads
-        bias = (1.0 - mask)[:, None, None, :] * -1e9
-        for n in range(self.layers):
-            p = f"encoder.layer.{n}."
+        from ..minilm import forward
 
-            def proj(name, t):
-                return t @ w[p + name + ".weight"].T + w[p + name + ".bias"]
-
-            def split(t):
-                return t.reshape(batch, width, heads, size).transpose(0, 2, 1, 3)
-
-            q, k, v = (split(proj(f"attention.self.{m}", x)) for m in ("query", "key", "value"))
-            scores = q @ k.transpose(0, 1, 3, 2) / math.sqrt(size) + bias
-            scores = np.exp(scores - scores.max(-1, keepdims=True))
-            scores /= scores.sum(-1, keepdims=True)
-            context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch, width, heads * size)
-            x = _layer_norm(x + proj("attention.output.dense", context), w[p + "attention.output.LayerNorm.weight"],
-                            w[p + "attention.output.LayerNorm.bias"])
-            inner = proj("intermediate.dense", x)
-            inner = 0.5 * inner * (1.0 + _erf(inner / math.sqrt(2.0)))
-            x = _layer_norm(x + proj("output.dense", inner), w[p + "output.LayerNorm.weight"],
-                            w[p + "output.LayerNorm.bias"])
-        return x
+        return forward(self._w, ids, mask, self.layers)
 
 
 class MiniLMLoadedModel:
@@ -195,18 +160,6 @@ def _one_blas_thread():
 
         return contextlib.nullcontext()
     return threadpool_limits(limits=1, user_api="blas")
-
-
-def _layer_norm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float = 1e-12) -> np.ndarray:
-    mean = x.mean(-1, keepdims=True)
-    var = ((x - mean) ** 2).mean(-1, keepdims=True)
-    return (x - mean) / np.sqrt(var + eps) * gamma + beta
-
-
-def _erf(x: np.ndarray) -> np.ndarray:
-    from scipy.special import erf  # scipy is a dependency of storydiff
-
-    return erf(x)
 
 
 __all__ = ["MiniLMSentenceScorer", "MiniLMLoadedModel", "load_scorer", "base_weights", "tokenizer", "ADAPTED",

@@ -106,72 +106,18 @@ class MiniLMEmbedder:
     def embed(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        from ..minilm import mean_pooled
+
         encodings = self._tok.encode_batch(list(texts))
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        # batches of similar length: little padding
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        for start in range(0, len(order), batch_size):
-            idx = order[start:start + batch_size]
-            width = max(len(encodings[i].ids) for i in idx)
-            ids = np.zeros((len(idx), width), dtype=np.int64)
-            mask = np.zeros((len(idx), width), dtype=np.float32)
-            for row, i in enumerate(idx):
-                n = len(encodings[i].ids)
-                ids[row, :n] = encodings[i].ids
-                mask[row, :n] = 1.0
-            hidden = self._forward(ids, mask)
-            pooled = (hidden * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
+        for idx, pooled in mean_pooled([e.ids for e in encodings], self._forward, batch_size):
             out[idx] = pooled
         return _normalise(out)
 
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        w = self._w
-        batch, width = ids.shape
-        x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:width][None]
-             + w["embeddings.token_type_embeddings.weight"][0][None, None])
-        x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
-        heads = 12
-        size = x.shape[-1] // heads
-        bias = (1.0 - mask)[:, None, None, :] * -1e9
-        for n in range(self._layers):
-            p = f"encoder.layer.{n}."
+        from ..minilm import forward
 
-            def proj(name, t):
-                return t @ w[p + name + ".weight"].T + w[p + name + ".bias"]
-
-            def split(t):
-                return t.reshape(batch, width, heads, size).transpose(0, 2, 1, 3)
-
-            q, k, v = (split(proj(f"attention.self.{m}", x)) for m in ("query", "key", "value"))
-            scores = q @ k.transpose(0, 1, 3, 2) / math.sqrt(size) + bias
-            scores = np.exp(scores - scores.max(-1, keepdims=True))
-            scores /= scores.sum(-1, keepdims=True)
-            context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch, width, heads * size)
-            x = _layer_norm(x + proj("attention.output.dense", context), w[p + "attention.output.LayerNorm.weight"],
-                            w[p + "attention.output.LayerNorm.bias"])
-            inner = proj("intermediate.dense", x)
-            inner = 0.5 * inner * (1.0 + _erf(inner / math.sqrt(2.0)))
-            x = _layer_norm(x + proj("output.dense", inner), w[p + "output.LayerNorm.weight"],
-                            w[p + "output.LayerNorm.bias"])
-        return x
-
-
-def _layer_norm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float = 1e-12) -> np.ndarray:
-    mean = x.mean(-1, keepdims=True)
-    var = ((x - mean) ** 2).mean(-1, keepdims=True)
-    return (x - mean) / np.sqrt(var + eps) * gamma + beta
-
-
-def _erf(x: np.ndarray) -> np.ndarray:
-    try:
-        from scipy.special import erf
-    except ImportError:  # Abramowitz-Stegun 7.1.26, |error| < 1.5e-7
-        sign = np.sign(x)
-        a = np.abs(x)
-        t = 1.0 / (1.0 + 0.3275911 * a)
-        poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
-        return sign * (1.0 - poly * np.exp(-a * a))
-    return erf(x)
+        return forward(self._w, ids, mask, self._layers)
 
 
 EMBEDDERS = {"wordllama": WordLlamaEmbedder, "minilm": MiniLMEmbedder}
