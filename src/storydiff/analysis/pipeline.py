@@ -137,15 +137,14 @@ def use_array_attribute_ruler(nlp) -> bool:
     if "attribute_ruler" not in nlp.pipe_names:
         return False
     try:
-        fast = ArrayAttributeRuler(nlp.get_pipe("attribute_ruler"), nlp.vocab)
+        _check(nlp.get_pipe("attribute_ruler").patterns)
     except Unsupported:
         return False
-    if not Language.has_factory("storydiff_array_attribute_ruler"):
-        Language.factory("storydiff_array_attribute_ruler")(lambda nlp, name: _PENDING.pop())
-    _PENDING.append(fast)
-    nlp.add_pipe("storydiff_array_attribute_ruler", after="attribute_ruler")
+    if not Language.has_factory(FACTORY):
+        Language.factory(FACTORY)(lambda nlp, name: ArrayAttributeRuler(nlp.get_pipe("attribute_ruler"), nlp.vocab))
+    nlp.add_pipe(FACTORY, after="attribute_ruler")
     nlp.disable_pipe("attribute_ruler")
     return True
 
 
-_PENDING: list[ArrayAttributeRuler] = []
+FACTORY = "storydiff_array_attribute_ruler"
