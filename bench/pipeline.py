@@ -3,6 +3,7 @@
     python bench/pipeline.py [DATA] [--sizes 1000,4000,16000,all] [--workers 2] [--add 1000] [--parse-sample 100]
     python bench/pipeline.py --incremental --keep DIR --stages ingest,analysis      # grow one store, keep a copy per size
     python bench/pipeline.py --from-stores DIR --stages stories,compare --add 1000  # later stages on the kept stores
+    python bench/pipeline.py --incremental --start-from DIR/store-16000.db --sizes 36554 --add 1000  # the rest
 
 DATA defaults to ../shared/benchmarks/allsides_baly2020/articles.jsonl.gz (37,554 articles, text field
 ``content_original``). For each size N, a fresh store gets the first N articles; each stage runs through the library
@@ -175,6 +176,8 @@ def main() -> int:
     parser.add_argument("--incremental", action="store_true", help="grow one store through the sizes")
     parser.add_argument("--keep", help="copy each size's store to this folder (store-N.db)")
     parser.add_argument("--from-stores", help="run --stages on copies of the stores kept in this folder")
+    parser.add_argument("--start-from", help="with --incremental: grow a copy of this kept store (its articles must be "
+                        "the first ones of DATA) instead of an empty one")
     args = parser.parse_args()
     stages = args.stages.split(",")
     tmp = tempfile.TemporaryDirectory()
@@ -183,6 +186,15 @@ def main() -> int:
         os.makedirs(args.keep, exist_ok=True)
     done = 0
     shared_db = os.path.join(tmp.name, "store-incremental.db")
+    if args.start_from:
+        if not args.incremental:
+            parser.error("--start-from needs --incremental")
+        shutil.copyfile(args.start_from, shared_db)
+        from storydiff import open_store
+
+        with open_store(shared_db) as store:
+            done = store.count_articles()
+        print(f"starting from {args.start_from}: {done} articles", file=sys.stderr)
     for size_text in args.sizes.split(","):
         size = None if size_text == "all" else int(size_text)
         db = shared_db if args.incremental else os.path.join(tmp.name, f"store-{size_text}.db")
