@@ -28,20 +28,26 @@ def _span(d) -> Span | None:
     return None if d is None else Span(d["start"], d["end"], d["text"])
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _build(cls, d: dict):
     """Rebuild a record from its JSON dict by field name (fields missing in old records take their defaults)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
     kwargs = {}
-    for f in fields(cls):
-        if f.name not in d:
+    for name in names:
+        if name not in d:
             continue
-        value = d[f.name]
-        if f.name in _SPAN_FIELDS:
+        value = d[name]
+        if name in _SPAN_FIELDS:
             value = _span(value)
-        elif f.name in _SPAN_TUPLES:
+        elif name in _SPAN_TUPLES:
             value = tuple(_span(x) for x in value)
         elif isinstance(value, list):
             value = tuple(tuple(x) if isinstance(x, list) else x for x in value)
-        kwargs[f.name] = value
+        kwargs[name] = value
     return cls(**kwargs)
 
 

@@ -28,6 +28,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from sys import intern
 
 import numpy as np
 
@@ -77,7 +78,9 @@ def load_records(store, ids: Iterable[str]) -> dict[str, ArticleRecord]:
     out = {}
     for aid, _, blob, terms in store.story_vectors(ids):
         if aid in feats:
-            out[aid] = ArticleRecord(aid, np.frombuffer(blob, dtype=np.float32).copy(), json.loads(terms),
+            # words interned: they recur across articles, and a large update holds many records at once
+            words = {intern(w): x for w, x in json.loads(terms).items()}
+            out[aid] = ArticleRecord(aid, np.frombuffer(blob, dtype=np.float32).copy(), words,
                                      StoryFeatures.from_json(feats[aid]), (meta.get(aid) or (None,))[0])
     return out
 
@@ -172,27 +175,32 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
 
     # 2. candidate search for the changed articles only
     index.update(added, removed)
-    queries = load_records(store, sorted(changed))
+    query_ids = sorted(changed)
     decisions = _decisions(store)
-    old_links = store.story_links(sorted(changed), threshold)  # the graph before this update, around the changes
-    if queries:
-        def resolve(keys):
-            rows = [(aid, key) for aid, key, _, _ in store.story_vectors(keys=keys)]
-            records = load_records(store, [aid for aid, _ in rows if aid not in queries])
-            return {key: queries.get(aid) or records[aid] for aid, key in rows if aid in queries or aid in records}
+    old_links = store.story_links(query_ids, threshold)  # the graph before this update, around the changes
+    if query_ids:
+        # in chunks of queries, so that memory holds one chunk's records, candidates and pairs, whatever the size
+        # of the update or of the corpus; a pair of two queries is scored in the chunk of the first of them (the
+        # candidate relation is symmetric)
+        store.replace_story_edges(query_ids, [])
+        chunk_of = {a: n // QUERY_CHUNK for n, a in enumerate(query_ids)}
+        for n, chunk in enumerate(_chunks(query_ids, QUERY_CHUNK)):
+            queries = load_records(store, chunk)
 
-        # in chunks of queries, so that memory holds one chunk's candidates and pairs, whatever the corpus size;
-        # a pair of two queries is scored in the chunk of the first of them (the candidate relation is symmetric)
-        store.replace_story_edges(sorted(queries), [])
-        chunk_of = {a: n // QUERY_CHUNK for n, a in enumerate(sorted(queries))}
-        for n, chunk in enumerate(_chunks(sorted(queries), QUERY_CHUNK)):
-            ordered = [queries[a] for a in chunk]
+            def resolve(keys, queries=queries):
+                rows = [(aid, key) for aid, key, _, _ in store.story_vectors(keys=keys)]
+                records = load_records(store, [aid for aid, _ in rows if aid not in queries])
+                return {key: queries.get(aid) or records[aid] for aid, key in rows
+                        if aid in queries or aid in records}
+
+            ordered = [queries[a] for a in chunk if a in queries]
             cands = {q: [c for c in found if chunk_of.get(c.article_id, n) >= n]
                      for q, found in candidate_map(ordered, index, resolve, rules).items()}
             edges = find_edges(ordered, cands, rules["storyline_edge_threshold"], rules)
             store.replace_story_edges([], [(a, b, s, edge_json(ev)) for a, b, s, ev in edges])
+            del queries, ordered, cands, edges
             if on_progress:
-                on_progress("pairs", min((n + 1) * QUERY_CHUNK, len(queries)), len(queries))
+                on_progress("pairs", min((n + 1) * QUERY_CHUNK, len(query_ids)), len(query_ids))
     index.save(store)
 
     # 3. events of the parts whose membership can have changed (affected_articles): those, before and after, that a
@@ -217,26 +225,46 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
 
     scope = affected_articles(changed, set(reconsider) & ready, parts_now, parts_before, expand)
     present = sorted(scope & ready)
-    records = load_records(store, present)
-    by_article = edges_by_article(store.story_edges(present))
+    present_set = set(present)
     old_storylines = {sl for _, sl, _, _ in store.get_events(sorted(old_events)) if sl}
     new_events: list[Event] = []
-    for unit in decision_units({parts_now.of(a) for a in present}, decisions):
-        relevant = [d for d in decisions if set(d.linked) & set(unit)]
-        for members in cluster_unit(unit, parts_now, records, decisions, rules):
-            new_events.append(describe_event(members, records, by_article, relevant, rules))
+    # units (parts joined by user decisions) in batches of about QUERY_CHUNK articles: memory holds one batch's
+    # records and pair evidence, and the events found (small), not the records of everything re-clustered
+    units = decision_units({parts_now.of(a) for a in present}, decisions)
+    for batch in _unit_batches(units, QUERY_CHUNK):
+        ids = sorted({a for unit in batch for a in unit} & present_set)
+        records = load_records(store, ids)
+        by_article = edges_by_article(store.story_edges(ids))
+        for unit in batch:
+            relevant = [d for d in decisions if set(d.linked) & set(unit)]
+            for members in cluster_unit(unit, parts_now, records, decisions, rules):
+                new_events.append(describe_event(members, records, by_article, relevant, rules))
+        del records, by_article
     store.replace_events(sorted(scope), [
         (ev.id, ev.record.get("date"), json.dumps(ev.record, ensure_ascii=False), ev.members) for ev in new_events])
 
     # 4. storylines reachable from the new events (and the rest of the storylines they were in)
-    storylines = _update_storylines(store, new_events, old_storylines, records, rules)
+    storylines = _update_storylines(store, new_events, old_storylines, rules)
     return StoriesSummary(embedded=len(pending), featured=len(pending_features), changed=len(changed),
                           reclustered=len(present), events=len(new_events), storylines=storylines, waiting=waiting,
                           index_rebuilt=index.rebuilt, seconds=time.perf_counter() - started)
 
 
-def _update_storylines(store, new_events: list[Event], old_storylines: set[str],
-                       records: dict[str, ArticleRecord], rules: dict) -> int:
+def _unit_batches(units: list[list[str]], size: int) -> Iterator[list[list[str]]]:
+    """Consecutive units grouped into batches of about ``size`` articles (a unit is never split)."""
+    batch: list[list[str]] = []
+    count = 0
+    for unit in units:
+        batch.append(unit)
+        count += len(unit)
+        if count >= size:
+            yield batch
+            batch, count = [], 0
+    if batch:
+        yield batch
+
+
+def _update_storylines(store, new_events: list[Event], old_storylines: set[str], rules: dict) -> int:
     """Regroup the storylines that can have changed: those of the new events, of the events they replaced
     (``old_storylines``) and of the events linked to them, closed under storyline membership (before and after;
     the same argument as for event parts). Returns how many storylines were written."""
@@ -250,13 +278,8 @@ def _update_storylines(store, new_events: list[Event], old_storylines: set[str],
         out.update(_stored_events(store, [e for e in ids if e not in fresh]))
         return out
 
-    def recs(ids):
-        out = {a: records[a] for a in ids if a in records}
-        out.update(load_records(store, [a for a in ids if a not in records]))
-        return out
-
     links = EventLinks(events, store.events_of, lambda ids: store.story_links(ids, rules["storyline_edge_threshold"]),
-                       recs, rules)
+                       lambda ids: load_records(store, ids), rules)
     parts = EventParts(links, rules, threshold=rules["storyline_threshold"], limit=rules["max_storyline"])
     stored_lines: dict[str, list[str]] = {}
     wanted = set(old_storylines)
@@ -378,6 +401,21 @@ def pin_article(store, article_id: str, event: str, *, note: str = "", embedder:
     return store.events_of([article_id])[article_id]
 
 
-__all__ = ["update_stories", "StoriesSummary", "StoriesError", "list_events", "list_storylines", "timeline",
-           "merge_events", "split_event", "pin_article", "load_records", "cluster_events", "ArticleRecord",
-           "Decision", "Event", "story_features", "StoryFeatures"]
+__all__ = [
+    "ArticleRecord",
+    "Decision",
+    "Event",
+    "StoriesError",
+    "StoriesSummary",
+    "StoryFeatures",
+    "cluster_events",
+    "list_events",
+    "list_storylines",
+    "load_records",
+    "merge_events",
+    "pin_article",
+    "split_event",
+    "story_features",
+    "timeline",
+    "update_stories",
+]

@@ -261,17 +261,32 @@ def score_pairs(records: Sequence[ArticleRecord], first: Sequence[int], second: 
     return (scores, similar) if both else scores
 
 
-def pair_evidence(a: ArticleRecord, b: ArticleRecord, score: float | None = None, rules: dict | None = None) -> dict:
-    """Why two articles score as they do: similarity, shared names, shared and conflicting facts, their dates."""
+def _evidence_parts(r: ArticleRecord, floor: float) -> tuple:
+    """What :func:`pair_evidence` needs of one record, computed once per record rather than once per pair."""
+    entities = {k: (w, n) for k, _, w, n in r.features.entities}
+    measures = {m.rsplit(":", 1)[0]: m for m in r.features.measures}
+    main = set(_main_people([r], floor)[0])
+    words = set(_name_words([r])[0])
+    return entities, measures, main, words
+
+
+def pair_evidence(a: ArticleRecord, b: ArticleRecord, score: float | None = None, rules: dict | None = None, *,
+                  cache: dict | None = None) -> dict:
+    """Why two articles score as they do: similarity, shared names, shared and conflicting facts, their dates.
+    ``cache`` (a dict kept by the caller for one batch of pairs) holds each record's parts between calls."""
     rules = rules or load_rules()
     if score is None:
         score = float(score_matrix([a], [b], rules)[0, 0])
-    ea = {k: (w, n) for k, _, w, n in a.features.entities}
-    eb = {k: w for k, _, w, _ in b.features.entities}
+    floor = rules["score"]["people_weight"]
+    if cache is None:
+        cache = {}
+    for r in (a, b):
+        if r.article_id not in cache:
+            cache[r.article_id] = _evidence_parts(r, floor)
+    ea, ma, main_a, words_a = cache[a.article_id]
+    eb, mb, main_b, words_b = cache[b.article_id]
     shared = sorted((k for k in ea.keys() & eb.keys() if not k.startswith("~")),
-                    key=lambda k: (-min(ea[k][0], eb[k]), k))
-    ma = {m.rsplit(":", 1)[0]: m for m in a.features.measures}
-    mb = {m.rsplit(":", 1)[0]: m for m in b.features.measures}
+                    key=lambda k: (-min(ea[k][0], eb[k][0]), k))
     facts = sorted(set(a.features.tallies) & set(b.features.tallies)) + sorted(
         set(a.features.numbers) & set(b.features.numbers)) + sorted(
         ma[k] for k in set(ma) & set(mb) if ma[k] == mb[k])
@@ -286,9 +301,7 @@ def pair_evidence(a: ArticleRecord, b: ArticleRecord, score: float | None = None
         if gap is not None and gap > rules["score"]["date_conflict_days"]:
             conflicts.append(f"dates {a.features.when.value} / {b.features.when.value}")
     if rules["score"].get("people_conflict"):
-        floor = rules["score"]["people_weight"]
-        (main_a, main_b), (words_a, words_b) = _main_people([a, b], floor), _name_words([a, b])
-        only_a, only_b = sorted(set(main_a) - set(words_b)), sorted(set(main_b) - set(words_a))
+        only_a, only_b = sorted(main_a - words_b), sorted(main_b - words_a)
         if only_a and only_b:
             conflicts.append(f"people {', '.join(only_a)} / {', '.join(only_b)}")
     terms = sorted(a.terms.keys() & b.terms.keys(), key=lambda t: (-a.terms[t] * b.terms[t], t))
@@ -322,10 +335,11 @@ def find_edges(queries: Sequence[ArticleRecord], candidates: dict[str, Sequence[
     scores, similar = score_pairs(records, first, second, rules, both=True)
     keep = np.flatnonzero((scores >= min_score) | (similar >= min_score))
     out = []
+    cache: dict = {}
     for k in keep:
         a, b = ordered[k]
         s = round(float(scores[k]), 4)
-        out.append((a, b, s, pair_evidence(pool[a], pool[b], s, rules)))
+        out.append((a, b, s, pair_evidence(pool[a], pool[b], s, rules, cache=cache)))
     return out
 
 
@@ -741,5 +755,6 @@ def edge_json(evidence: dict) -> str:
 
 
 __all__ = ["ArticleRecord", "Decision", "Event", "score_matrix", "score_pairs", "pair_evidence", "find_edges",
-           "components", "EventParts", "affected_articles", "cluster_part", "decision_units", "cluster_unit", "apply_decisions", "event_id",
-           "event_dates", "describe_event", "cluster_events", "candidate_map", "events_from_edges", "edge_json"]
+           "components", "EventParts", "affected_articles", "cluster_part", "decision_units", "cluster_unit",
+           "apply_decisions", "event_id", "event_dates", "describe_event", "cluster_events", "candidate_map",
+           "events_from_edges", "edge_json"]

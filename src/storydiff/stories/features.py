@@ -18,8 +18,9 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
+from sys import intern
 
 from ..model import Analysis
 
@@ -27,7 +28,7 @@ from ..model import Analysis
 FEATURES_VERSION = "1"
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_rules(lang: str = "en") -> dict:
     """Weights and word lists of the stories stage (``storydiff/data/stories/<lang>.json``)."""
     folder = resources.files("storydiff") / "data" / "stories"
@@ -73,11 +74,13 @@ class StoryFeatures:
         }, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
-    def from_json(cls, text: str) -> "StoryFeatures":
+    def from_json(cls, text: str) -> StoryFeatures:
         d = json.loads(text)
         dates = tuple(DateMention(*x) for x in d["dates"])
         return cls(article_id=d["article_id"], outlet=d["outlet"], published=d["published"],
-                   entities=tuple((k, label, float(w), name) for k, label, w, name in d["entities"]),
+                   # interned: the same names recur across articles, and a large update holds many records
+                   entities=tuple((intern(k), intern(label), float(w), intern(name))
+                                  for k, label, w, name in d["entities"]),
                    tallies=tuple(d["tallies"]), numbers=tuple(d["numbers"]),
                    measures=tuple(d.get("measures", ())), dates=dates,
                    when=None if d["when"] is None else dates[d["when"]], version=d.get("version", "0"))
@@ -150,4 +153,4 @@ def story_features(analysis: Analysis, corpus_keys: dict[str, str], *, outlet: s
                          when=point[0] if point else None)
 
 
-__all__ = ["StoryFeatures", "DateMention", "story_features", "load_rules", "FEATURES_VERSION"]
+__all__ = ["FEATURES_VERSION", "DateMention", "StoryFeatures", "load_rules", "story_features"]

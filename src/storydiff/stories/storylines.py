@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
 from .events import ArticleRecord, Event
 from .features import load_rules
-
 
 _PROFILES: dict[tuple[str, ...], tuple] = {}
 
@@ -51,9 +50,14 @@ def _make_profile(records: Sequence[ArticleRecord]) -> tuple[np.ndarray, dict[st
 
 def link_events(a: Sequence[ArticleRecord], b: Sequence[ArticleRecord], rules: dict | None = None) -> dict | None:
     """The link between two events (``{"score", "actors"}``), or ``None`` when they are not one storyline."""
+    return link_profiles(_profile(a), _profile(b), rules)
+
+
+def link_profiles(pa: tuple, pb: tuple, rules: dict | None = None) -> dict | None:
+    """:func:`link_events` on two event profiles (``_make_profile``): what the storylines compare."""
     rules = rules or load_rules()
-    va, ta, na, da = _profile(a)
-    vb, tb, nb, _ = _profile(b)
+    va, ta, na, da = pa
+    vb, tb, nb, _ = pb
     w = rules["score"]
     floor = rules["storyline_actor_weight"]
     actors = sorted((k for k in na.keys() & nb.keys() if na[k] >= floor and nb[k] >= floor and not k.startswith("~")),
@@ -119,18 +123,26 @@ class EventLinks:
         self.known: dict[str, Event] = {}
         self.found: dict[tuple[str, str], dict] = {}
         self._checked: dict[tuple[str, str], dict | None] = {}
-        self._record_cache: dict[str, ArticleRecord] = {}
+        # an event's profile (centroid, words, names), not its articles' records: what memory holds per event
+        self._profiles: dict[str, tuple | None] = {}
 
     def event(self, event_id: str) -> Event:
         if event_id not in self.known:
             self.known.update(self._events([event_id]))
         return self.known[event_id]
 
-    def _recs(self, article_ids: Sequence[str]) -> list[ArticleRecord]:
-        missing = [a for a in article_ids if a not in self._record_cache]
-        if missing:
-            self._record_cache.update(self._records(missing))
-        return [self._record_cache[a] for a in article_ids if a in self._record_cache]
+    def _load_profiles(self, event_ids: Iterable[str]) -> None:
+        """Profiles of the events not yet profiled, from one read of their articles' records (then let go)."""
+        missing = sorted({e for e in event_ids if e not in self._profiles})
+        if not missing:
+            return
+        unknown = [e for e in missing if e not in self.known]
+        if unknown:
+            self.known.update(self._events(unknown))
+        records = self._records(sorted({a for e in missing for a in self.event(e).article_ids}))
+        for e in missing:
+            mine = [records[a] for a in self.event(e).article_ids if a in records]
+            self._profiles[e] = _make_profile(mine) if mine else None
 
     def __call__(self, event_ids: Sequence[str]) -> dict[str, list[tuple[str, float]]]:
         missing = [e for e in event_ids if e not in self.known]
@@ -144,11 +156,11 @@ class EventLinks:
         candidates = sorted({tuple(sorted((owner[a], owner[b]))) for a, b, _ in pairs
                              if a in owner and b in owner and owner[a] != owner[b]
                              and (owner[a] in out or owner[b] in out)})
+        self._load_profiles(e for pair in candidates if pair not in self._checked for e in pair)
         for x, y in candidates:
             if (x, y) not in self._checked:
-                ex, ey = self.event(x), self.event(y)
-                mine, theirs = self._recs(ex.article_ids), self._recs(ey.article_ids)
-                link = link_events(mine, theirs, self.rules) if mine and theirs else None
+                px, py = self._profiles[x], self._profiles[y]
+                link = link_profiles(px, py, self.rules) if px and py else None
                 self._checked[(x, y)] = link
                 if link:
                     self.found[(x, y)] = link
@@ -185,4 +197,4 @@ def group_storylines(events: Sequence[Event], records: dict[str, ArticleRecord],
     return sorted((describe_storyline(g, by_id, links.found) for g in groups if len(g) >= 2), key=lambda s: s[0])
 
 
-__all__ = ["link_events", "group_storylines", "storyline_id", "describe_storyline", "EventLinks"]
+__all__ = ["EventLinks", "describe_storyline", "group_storylines", "link_events", "link_profiles", "storyline_id"]
