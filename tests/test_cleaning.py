@@ -92,6 +92,9 @@ CAPTIONS = [
     "Security personnel patrol near the mosque in Kashgar, in 2017. SOURCE: NG HAN GUAN/AP",
     "Crowds outside the town hall on Monday. Photo: Jane Smith",
     "The mayor at the ceremony. Photo by Jane Smith",
+    "Harbour Master Tom Reilly.",                      # name-only captions: capitalised words and a full stop
+    "Deputy Mayor Anne-Marie van der Berg.",
+    "U.S. Secretary of State Jane Smith.",
 ]
 
 
@@ -126,6 +129,9 @@ BODY_SENTENCES = [
     "Print media has struggled for years in the region.",
     "Read more about the plan at the library, the council said.",
     "Click the link in the email, the fraudsters told their victims.",
+    "Reilly agreed.",                                  # short, but a sentence: a lower-case verb
+    "Tom Reilly, the harbour master.",                 # a comma: an appositive fragment, not a caption line
+    "Portsmouth.",                                     # one word
 ]
 
 
@@ -152,6 +158,7 @@ def test_title_line():
     "“We will rebuild the wall, whatever it costs,” the mayor said",
     "\"We will rebuild the wall, whatever it costs\"",
     "'We did it'",
+    "GULL POINT, March 8 (Coastal Press Agency) -",  # a wire dateline leads into the next line
     P1,  # a sentence, not a headline
 ])
 def test_not_a_title(first):
@@ -325,6 +332,12 @@ def test_seed_001_sign_off_and_captions(seeds):
         assert caption not in art.text
     assert "Credit:" not in art.text and "Translated by" not in art.text
     assert art.text.endswith("as part of a policy of genocide and crimes against humanity.")
+
+
+def test_seed_002_name_only_caption(seeds):
+    art = seeds["002"]
+    assert list(art.captions) == ["French Foreign Minister Le Drian."]
+    assert art.text.startswith("The Chinese Communist Party (CCP) has been relying on its foreign propaganda")
 
 
 def test_seed_003_dateline_gtag_repeated_title(seeds):

@@ -54,6 +54,7 @@ def load_rules(lang: str) -> dict:
         # one alternation per list: a single regex pass per line instead of one per pattern
         patterns = merged.get(key, [])
         out[key] = [re.compile("|".join(f"(?:{p})" for p in patterns), flags)] if patterns else []
+    out["name_caption_particles"] = frozenset(merged.get("name_caption_particles", ()))
     for key in ("url_line", "leading_date"):
         out[key] = re.compile(merged[key], flags) if key in merged else None
     for key in ("site_notice_outlet", "byline", "signoff_author", "signoff_outlet"):
@@ -150,10 +151,27 @@ def _is_date_line(line: str) -> bool:
     return _words(line) <= 8 and bool(_DATE_ONLY.match(line.strip()))
 
 
+_TRAILING_DASH = re.compile(r"[-–—]\s*$")
+_NAME_WORD = re.compile(r"^[A-Z][\w.'’-]*$|^[A-Z]\.(?:[A-Z]\.)*$")
+
+
 def _looks_like_title(line: str) -> bool:
     words = _words(line)
-    return 3 <= words <= 30 and len(line) <= 250 and not _SENTENCE_END.search(line) and not line.startswith(
-        ("“", '"', "‘", "'"))
+    # a line ending in a dash leads into the next one (a wire dateline "CITY, May 3 (Agency) -"): no headline
+    return (3 <= words <= 30 and len(line) <= 250 and not _SENTENCE_END.search(line)
+            and not _TRAILING_DASH.search(line) and not line.startswith(("“", '"', "‘", "'")))
+
+
+def _is_name_caption(line: str, particles: frozenset[str]) -> bool:
+    """A name-only photo caption: 2-10 words, each capitalised or a name particle, one full stop at the end and
+    no other punctuation ("French Foreign Minister Le Drian."). Any lower-case verb or noun makes it a sentence."""
+    if not line.endswith(".") or line.endswith(".."):
+        return False
+    words = line[:-1].split()
+    if not 2 <= len(words) <= 10 or any(c in line for c in ",;:!?\"“”()"):
+        return False
+    return all(_NAME_WORD.match(w) or w in particles for w in words) and any(
+        w not in particles for w in words[1:])
 
 
 def clean_text(text: str, lang: str = "en", *, title: str | None = None) -> Cleaned:
@@ -231,7 +249,8 @@ def clean_text(text: str, lang: str = "en", *, title: str | None = None) -> Clea
     # 3. captions and credits, apart from the body
     rest: list[str] = []
     for line in body:
-        if _words(line) <= 80 and any(p.search(line) for p in rules["caption_credit"]):
+        if (_words(line) <= 80 and any(p.search(line) for p in rules["caption_credit"])) or _is_name_caption(
+                line, rules["name_caption_particles"]):
             result.captions.append(line)
         else:
             rest.append(line)
