@@ -50,6 +50,17 @@ def write_slice(src: str, dst: str, start: int, count: int | None) -> int:
     return n
 
 
+def copy_store(src: str, dst: str) -> None:
+    """Copy a store with the stories stage's vector index beside it (a store copied without it makes the next
+    update rebuild the index, a cost a real increment does not pay)."""
+    shutil.copyfile(src, dst)
+    for suffix in (".vectors.usearch", ".vectors.usearch.json"):
+        if os.path.exists(src + suffix):
+            shutil.copyfile(src + suffix, dst + suffix)
+        elif os.path.exists(dst + suffix):
+            os.remove(dst + suffix)
+
+
 def _exit_with_parent() -> None:
     """Stop this stage process (and so its pool) when the script that started it is gone."""
     import threading
@@ -189,7 +200,7 @@ def main() -> int:
     if args.start_from:
         if not args.incremental:
             parser.error("--start-from needs --incremental")
-        shutil.copyfile(args.start_from, shared_db)
+        copy_store(args.start_from, shared_db)
         from storydiff import open_store
 
         with open_store(shared_db) as store:
@@ -203,7 +214,7 @@ def main() -> int:
             if not os.path.exists(kept):
                 print(f"no kept store {kept}: skipped", file=sys.stderr)
                 continue
-            shutil.copyfile(kept, db)
+            copy_store(kept, db)
             from storydiff import open_store
 
             with open_store(db) as store:
@@ -219,10 +230,10 @@ def main() -> int:
                  "cpu_s": round(sum(s["cpu_s"] for s in results), 1)}
         done = (done + n) if args.incremental and not args.from_stores else n
         if args.keep:
-            shutil.copyfile(db, os.path.join(args.keep, f"store-{size_text}.db"))
+            copy_store(db, os.path.join(args.keep, f"store-{size_text}.db"))
         if args.add and size is not None:
             copy = os.path.join(tmp.name, f"store-{size_text}-plus.db")
-            shutil.copyfile(db, copy)
+            copy_store(db, copy)
             entry["increment"] = run_increment(args, tmp.name, copy, size, size_text)
             os.remove(copy)
         report["sizes"].append(entry)
