@@ -23,7 +23,7 @@ from .features import load_rules
 _PROFILES: dict[tuple[str, ...], tuple] = {}
 
 
-def _profile(records: Sequence[ArticleRecord]) -> tuple[np.ndarray, dict[str, float], dict[str, float], dict]:
+def _profile(records: Sequence[ArticleRecord]) -> tuple:
     key = tuple(r.article_id for r in records)
     if key not in _PROFILES:
         if len(_PROFILES) > 50_000:
@@ -32,7 +32,8 @@ def _profile(records: Sequence[ArticleRecord]) -> tuple[np.ndarray, dict[str, fl
     return _PROFILES[key]
 
 
-def _make_profile(records: Sequence[ArticleRecord]) -> tuple[np.ndarray, dict[str, float], dict[str, float], dict]:
+def _make_profile(records: Sequence[ArticleRecord]) -> tuple:
+    """An event's profile: (centroid, pooled words, names by mean weight, display names, names' norm, cache)."""
     vector = np.mean([r.vector for r in records], axis=0)
     vector = vector / (np.linalg.norm(vector) or 1.0)
     terms: dict[str, float] = defaultdict(float)
@@ -45,7 +46,17 @@ def _make_profile(records: Sequence[ArticleRecord]) -> tuple[np.ndarray, dict[st
             names[k] += w / len(records)
             display.setdefault(k, n)
     norm = float(np.sqrt(sum(w * w for w in terms.values()))) or 1.0
-    return vector, {t: w / norm for t, w in terms.items()}, dict(names), display
+    names = dict(names)
+    names_norm = float(np.sqrt(sum(x * x for x in names.values()))) or 1.0
+    # the last item caches, per actor floor, the names that weigh at least that much (the actors it can share)
+    return vector, {t: w / norm for t, w in terms.items()}, names, display, names_norm, {}
+
+
+def _strong(profile: tuple, floor: float) -> frozenset[str]:
+    cache = profile[5]
+    if floor not in cache:
+        cache[floor] = frozenset(k for k, x in profile[2].items() if x >= floor and not k.startswith("~"))
+    return cache[floor]
 
 
 def link_events(a: Sequence[ArticleRecord], b: Sequence[ArticleRecord], rules: dict | None = None) -> dict | None:
@@ -56,16 +67,14 @@ def link_events(a: Sequence[ArticleRecord], b: Sequence[ArticleRecord], rules: d
 def link_profiles(pa: tuple, pb: tuple, rules: dict | None = None) -> dict | None:
     """:func:`link_events` on two event profiles (``_make_profile``): what the storylines compare."""
     rules = rules or load_rules()
-    va, ta, na, da = pa
-    vb, tb, nb, _ = pb
+    va, ta, na, da, names_a, _ = pa
+    vb, tb, nb, _, names_b, _ = pb
     w = rules["score"]
     floor = rules["storyline_actor_weight"]
-    actors = sorted((k for k in na.keys() & nb.keys() if na[k] >= floor and nb[k] >= floor and not k.startswith("~")),
-                    key=lambda k: (-min(na[k], nb[k]), k))
-    if not actors:  # checked first: it is cheap, and most candidate pairs of events fail it
+    shared = _strong(pa, floor) & _strong(pb, floor)
+    if not shared:  # checked first: it is cheap, and most candidate pairs of events fail it
         return None
-    names_a = float(np.sqrt(sum(x * x for x in na.values()))) or 1.0
-    names_b = float(np.sqrt(sum(x * x for x in nb.values()))) or 1.0
+    actors = sorted(shared, key=lambda k: (-min(na[k], nb[k]), k))
     small, large = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
     score = (w["vector"] * float(va @ vb) + w["lexical"] * sum(x * large.get(t, 0.0) for t, x in small.items())
              + w["entities"] * sum(x * nb.get(k, 0.0) for k, x in na.items()) / (names_a * names_b))
