@@ -270,7 +270,6 @@ def _update_storylines(store, new_events: list[Event], old_storylines: set[str],
     the same argument as for event parts). Returns how many storylines were written."""
     from . import storylines as _storylines
 
-    _storylines._PROFILES.clear()  # event profiles are cached within one update only (records may change after)
     fresh = {ev.id: ev for ev in new_events}
 
     def events(ids):
@@ -401,21 +400,6 @@ def pin_article(store, article_id: str, event: str, *, note: str = "", embedder:
     return store.events_of([article_id])[article_id]
 
 
-__all__ = [
-    "ArticleRecord",
-    "Decision",
-    "Event",
-    "StoriesError",
-    "StoriesSummary",
-    "StoryFeatures",
-    "cluster_events",
-    "list_events",
-    "list_storylines",
-    "load_records",
-    "merge_events",
-    "pin_article",
-    "split_event",
-    "story_features",
-    "timeline",
-    "update_stories",
-]
+__all__ = ["update_stories", "StoriesSummary", "StoriesError", "list_events", "list_storylines", "timeline",
+           "merge_events", "split_event", "pin_article", "load_records", "cluster_events", "ArticleRecord",
+           "Decision", "Event", "story_features", "StoryFeatures"]

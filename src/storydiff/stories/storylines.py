@@ -20,17 +20,6 @@ import numpy as np
 from .events import ArticleRecord, Event
 from .features import load_rules
 
-_PROFILES: dict[tuple[str, ...], tuple] = {}
-
-
-def _profile(records: Sequence[ArticleRecord]) -> tuple:
-    key = tuple(r.article_id for r in records)
-    if key not in _PROFILES:
-        if len(_PROFILES) > 50_000:
-            _PROFILES.clear()
-        _PROFILES[key] = _make_profile(records)
-    return _PROFILES[key]
-
 
 def _make_profile(records: Sequence[ArticleRecord]) -> tuple:
     """An event's profile: (centroid, pooled words, names by mean weight, display names, names' norm, cache)."""
@@ -61,7 +50,7 @@ def _strong(profile: tuple, floor: float) -> frozenset[str]:
 
 def link_events(a: Sequence[ArticleRecord], b: Sequence[ArticleRecord], rules: dict | None = None) -> dict | None:
     """The link between two events (``{"score", "actors"}``), or ``None`` when they are not one storyline."""
-    return link_profiles(_profile(a), _profile(b), rules)
+    return link_profiles(_make_profile(a), _make_profile(b), rules)
 
 
 def link_profiles(pa: tuple, pb: tuple, rules: dict | None = None) -> dict | None:
