@@ -319,13 +319,11 @@ def test_score_pairs_equals_score_matrix(stories_store, corpus):
 @pytest.mark.parametrize("seed", range(3))
 def test_incremental_updates_with_cut_components_equal_one_full_clustering(tmp_path, corpus, seed, monkeypatch):
     # a tiny max_component makes the parts cut on stricter pairs: incremental updates in any order and batch
-    # sizes must still give what clustering everything at once gives (candidates searched 2 queries at a time,
-    # with a candidate cache of 3 records)
+    # sizes must still give what clustering everything at once gives (candidates searched 2 queries at a time)
     import storydiff.stories
     from storydiff.stories.features import load_rules
 
     monkeypatch.setattr(storydiff.stories, "QUERY_CHUNK", 2)
-    monkeypatch.setattr(storydiff.stories, "RECORD_CACHE", 3)  # candidates evicted and read again between chunks
 
     rules = {**load_rules(), "max_component": 2}
     articles = list(corpus[0])

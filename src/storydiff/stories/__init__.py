@@ -43,9 +43,6 @@ from .storylines import EventLinks
 BATCH = 256
 #: Changed articles whose candidates are searched and scored at once (bounds the memory of a large update).
 QUERY_CHUNK = 4096
-#: Candidate records kept between query chunks (first in, first out): the chunks of a dense corpus share most of
-#: their candidates, and re-reading them costs CPU; the bound keeps memory from following the corpus.
-RECORD_CACHE = 16_384
 
 
 class StoriesError(StorydiffError):
@@ -85,17 +82,6 @@ def load_records(store, ids: Iterable[str]) -> dict[str, ArticleRecord]:
             words = {intern(w): x for w, x in json.loads(terms).items()}
             out[aid] = ArticleRecord(aid, np.frombuffer(blob, dtype=np.float32).copy(), words,
                                      StoryFeatures.from_json(feats[aid]), (meta.get(aid) or (None,))[0])
-    return out
-
-
-def _cached_records(store, ids: list[str], cache: dict[str, ArticleRecord]) -> dict[str, ArticleRecord]:
-    """:func:`load_records` through ``cache``, which keeps at most ``RECORD_CACHE`` records (oldest out first)."""
-    out = {a: cache[a] for a in ids if a in cache}
-    loaded = load_records(store, [a for a in ids if a not in cache])
-    out.update(loaded)
-    cache.update(loaded)
-    for stale in list(cache)[: max(0, len(cache) - RECORD_CACHE)]:
-        del cache[stale]
     return out
 
 
@@ -198,13 +184,12 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
         # candidate relation is symmetric)
         store.replace_story_edges(query_ids, [])
         chunk_of = {a: n // QUERY_CHUNK for n, a in enumerate(query_ids)}
-        cache: dict[str, ArticleRecord] = {}
         for n, chunk in enumerate(_chunks(query_ids, QUERY_CHUNK)):
-            queries = _cached_records(store, chunk, cache)
+            queries = load_records(store, chunk)
 
             def resolve(keys, queries=queries):
                 rows = [(aid, key) for aid, key, _, _ in store.story_vectors(keys=keys)]
-                records = _cached_records(store, [aid for aid, _ in rows if aid not in queries], cache)
+                records = load_records(store, [aid for aid, _ in rows if aid not in queries])
                 return {key: queries.get(aid) or records[aid] for aid, key in rows
                         if aid in queries or aid in records}
 
@@ -216,7 +201,6 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
             del queries, ordered, cands, edges
             if on_progress:
                 on_progress("pairs", min((n + 1) * QUERY_CHUNK, len(query_ids)), len(query_ids))
-        del cache
     index.save(store)
 
     # 3. events of the parts whose membership can have changed (affected_articles): those, before and after, that a
