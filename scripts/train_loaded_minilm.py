@@ -41,6 +41,9 @@ TOP_LAYERS, RANK, EPOCHS, LR, BATCH, DROPOUT, WEIGHT_DECAY = 3, 8, 3, 1e-3, 16, 
 LORA_SCALE = 1.0
 #: The MiniLM's share when its probability is averaged with the WordLlama model's (fixed, not tuned).
 MINILM_WEIGHT = 0.5
+#: Members trained with seeds SEED, SEED + 1, ...: the scorer averages their probabilities (fixed before the first
+#: run with more than one, not tuned: bench/FRAMING.md).
+MEMBERS = 3
 N_LAYERS, HEADS = 6, 12
 
 
@@ -195,6 +198,46 @@ def fit_minilm(rows: list[dict], states: FrozenStates, index: list[int] | None =
     return weights, meta
 
 
+def combine(parts: list[tuple[dict[str, np.ndarray], dict]]) -> tuple[dict[str, np.ndarray], dict]:
+    """One weights file of several members (``m<j>.`` prefixes, in order) and their common settings."""
+    weights = {f"m{j}.{k}": v for j, (w, _) in enumerate(parts) for k, v in w.items()}
+    meta = dict(parts[0][1])
+    meta.update({"members": len(parts), "seeds": [m["seed"] for _, m in parts]})
+    return weights, meta
+
+
+_STATES: FrozenStates | None = None
+
+
+def _init_worker(texts: list[str]) -> None:
+    global _STATES
+    _STATES = FrozenStates(texts)
+
+
+def _fit_one(job):
+    rows, index, seed = job
+    return fit_minilm(rows, _STATES, index, seed)
+
+
+def fit_members(rows: list[dict], indexes: list[list[int] | None], seed: int = SEED, members: int = MEMBERS,
+                jobs: int = 1, states: FrozenStates | None = None, log=print) -> list[tuple[dict, dict]]:
+    """The :data:`MEMBERS`-member model trained on each of ``indexes`` (``None``: all rows), in order. ``jobs`` > 1
+    trains members in that many processes (each computes the frozen states once; one torch thread each)."""
+    todo = [(i, seed + j) for i in range(len(indexes)) for j in range(members)]
+    if jobs > 1:
+        import multiprocessing
+
+        with multiprocessing.get_context("spawn").Pool(jobs, _init_worker, ([r["text"] for r in rows],)) as pool:
+            done = pool.map(_fit_one, [(rows, indexes[i], s) for i, s in todo], chunksize=1)
+    else:
+        states = states or FrozenStates([r["text"] for r in rows])
+        done = []
+        for i, s in todo:
+            done.append(fit_minilm(rows, states, indexes[i], s))
+            log(f"  trained member seed {s} on part {i + 1}/{len(indexes)}")
+    return [combine(done[i * members:(i + 1) * members]) for i in range(len(indexes))]
+
+
 def build_scorer(weights: dict[str, np.ndarray], meta: dict) -> MiniLMSentenceScorer:
     return MiniLMSentenceScorer(weights, meta)
 
@@ -204,12 +247,14 @@ def main() -> int:
     parser.add_argument("data", nargs="?", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--out", type=Path, default=ROOT / "src" / "storydiff" / "data" / "framing")
     parser.add_argument("--lang", default="en")
+    parser.add_argument("--jobs", type=int, default=1, help="train members in this many processes")
     args = parser.parse_args()
     rows = read_babe(args.data)
-    weights, meta = fit_minilm(rows, FrozenStates([r["text"] for r in rows]))
+    [(weights, meta)] = fit_members(rows, [None], jobs=args.jobs)
     digest = hashlib.sha256(args.data.read_bytes()).hexdigest()
-    meta.update({"name": f"babe-minilm-l6-lora{RANK}-top{TOP_LAYERS}-{digest[:8]}", "training_data": args.data.name,
-                 "training_sha256": digest, "script": "scripts/train_loaded_minilm.py"})
+    meta.update({"name": f"babe-minilm-l6-lora{RANK}-top{TOP_LAYERS}-x{MEMBERS}-{digest[:8]}",
+                 "training_data": args.data.name, "training_sha256": digest,
+                 "script": "scripts/train_loaded_minilm.py"})
     args.out.mkdir(parents=True, exist_ok=True)
     npz = args.out / f"loaded_minilm_{args.lang}.npz"
     np.savez_compressed(npz, **weights)

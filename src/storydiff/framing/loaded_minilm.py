@@ -69,29 +69,39 @@ ADAPTED = ("attention.self.query", "attention.self.key", "attention.self.value",
 
 
 class MiniLMSentenceScorer:
-    """P(loaded) of a sentence from the fine-tuned MiniLM (numpy forward pass)."""
+    """P(loaded) of a sentence from the fine-tuned MiniLM (numpy forward pass).
+
+    ``weights`` holds one or more members (``m0.``, ``m1.``, ... prefixes; none for a single one): each its own
+    adapters and head, trained with a different seed. The layers no member adapts run once per batch; each member
+    runs its adapted top layers on their output, and the sentence's probability is the members' mean."""
 
     def __init__(self, weights: dict[str, np.ndarray], meta: dict) -> None:
         self.meta = meta
         self.name = meta.get("name", "minilm-lora")
-        w = base_weights()
-        self.layers = 1 + max(int(k.split(".")[2]) for k in w if k.startswith("encoder.layer."))
-        for key, a in weights.items():
-            # adapters are stored as lora.<layer>.<matrix>.A / .B (rank x in, out x rank)
-            if key.startswith("lora.") and key.endswith(".A"):
-                stem = key[len("lora."):-len(".A")]
-                layer, matrix = stem.split(".", 1)
-                target = f"encoder.layer.{layer}.{matrix}.weight"
-                w[target] = w[target] + float(meta["lora_scale"]) * (weights[f"lora.{stem}.B"].astype(np.float32)
-                                                                     @ a.astype(np.float32))
-        self._w = w
-        self._head = weights["head_w"].astype(np.float32)
-        self._head_b = float(weights["head_b"])
+        base = base_weights()
+        self.layers = 1 + max(int(k.split(".")[2]) for k in base if k.startswith("encoder.layer."))
+        self._base = base
+        self._members = []
+        adapted = []
+        for part in _members(weights):
+            w = dict(base)
+            for key, a in part.items():
+                # adapters are stored as lora.<layer>.<matrix>.A / .B (rank x in, out x rank)
+                if key.startswith("lora.") and key.endswith(".A"):
+                    stem = key[len("lora."):-len(".A")]
+                    layer, matrix = stem.split(".", 1)
+                    adapted.append(int(layer))
+                    target = f"encoder.layer.{layer}.{matrix}.weight"
+                    w[target] = base[target] + float(meta["lora_scale"]) * (
+                        part[f"lora.{stem}.B"].astype(np.float32) @ a.astype(np.float32))
+            self._members.append((w, part["head_w"].astype(np.float32), float(part["head_b"])))
+        #: the first layer any member adapts: the layers below it are shared
+        self.shared = min(adapted, default=self.layers)
         self._tok = tokenizer()
 
     def logits(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
-        """The head's logit of each text, in order."""
-        out = np.zeros(len(texts), dtype=np.float32)
+        """The members' logits of each text, (texts, members)."""
+        out = np.zeros((len(texts), len(self._members)), dtype=np.float32)
         if not texts:
             return out
         with _one_blas_thread():
@@ -101,18 +111,34 @@ class MiniLMSentenceScorer:
         from ..minilm import mean_pooled
 
         ids = [e.ids for e in self._tok.encode_batch(list(texts))]
+        dim = self._members[0][1].shape[0]
         for idx, pooled in mean_pooled(ids, self._forward, batch_size):
-            out[idx] = pooled @ self._head + self._head_b
+            for j, (_, head, head_b) in enumerate(self._members):
+                out[idx, j] = pooled[:, j * dim:(j + 1) * dim] @ head + head_b
         return out
 
     def probabilities(self, texts: list[str]) -> np.ndarray:
-        return _sigmoid(self.logits(texts)).astype(np.float32)
+        return _sigmoid(self.logits(texts)).mean(axis=1).astype(np.float32)
 
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """BERT's encoder (post-layer-norm, GELU), last layer's hidden states."""
-        from ..minilm import forward
+        """BERT's encoder (post-layer-norm, GELU): the shared layers once, then each member's own; the members'
+        last-layer hidden states side by side on the last axis (mean pooling keeps them apart)."""
+        from ..minilm import embed, encode
 
-        return forward(self._w, ids, mask, self.layers)
+        low = encode(self._base, embed(self._base, ids), mask, range(self.shared))
+        return np.concatenate([encode(w, low, mask, range(self.shared, self.layers)) for w, _, _ in self._members],
+                              axis=-1)
+
+
+def _members(weights: dict[str, np.ndarray]) -> list[dict[str, np.ndarray]]:
+    """The weights of each member: keys ``m<j>.<name>`` grouped by ``j`` (in order), or all keys as one member."""
+    if "head_w" in weights:
+        return [weights]
+    parts: dict[int, dict[str, np.ndarray]] = {}
+    for key, value in weights.items():
+        prefix, _, name = key.partition(".")
+        parts.setdefault(int(prefix[1:]), {})[name] = value
+    return [parts[j] for j in sorted(parts)]
 
 
 class MiniLMLoadedModel:
