@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/stories_tune.py [--set KEY=VALUE ...] [--grid FILE] [--neus-train-limit 600]
+    python bench/stories_tune.py [--set KEY=VALUE ...] [--grid FILE] [--neus-train-limit 600] [--embedder NAME]
 
 Each setting is a set of overrides of ``data/stories/en.json`` (``score.lexical=1.2``, ``event_threshold=0.8``;
 dotted keys reach into ``score``). For each, the real clustering (:func:`storydiff.stories.events.cluster_events`)
@@ -64,6 +64,7 @@ def main() -> int:
     parser.add_argument("--grid", default=None, help="file of settings, one per line")
     parser.add_argument("--neus-train-limit", type=int, default=600)
     parser.add_argument("--no-val", action="store_true", help="skip NeuS val")
+    parser.add_argument("--embedder", default="wordllama", choices=["wordllama", "minilm", "minilm-static"])
     args = parser.parse_args()
     settings = [dict(kv.split("=", 1) for kv in args.set)]
     if args.grid:
@@ -72,16 +73,16 @@ def main() -> int:
             line = line.split("#", 1)[0].strip()
             settings.append(dict(kv.split("=", 1) for kv in line.split()) if line else {})
     articles, gold, topic_of = load_ecbplus(DEFAULT_ECB)
-    ecb, _ = build_records(articles)
+    ecb, _ = build_records(articles, args.embedder)
     sets = {
         "ECB+ train": ([r for r in ecb if topic_of[r.article_id] not in ECB_DEV], gold),
         "ECB+ dev": ([r for r in ecb if topic_of[r.article_id] in ECB_DEV], gold),
     }
     articles, ngold = load_neus(NEUS_TRAIN, args.neus_train_limit)
-    sets["NeuS train"] = (build_records(articles)[0], ngold)
+    sets["NeuS train"] = (build_records(articles, args.embedder)[0], ngold)
     if not args.no_val:
         articles, vgold = load_neus(DEFAULT_NEUS)
-        sets["NeuS val"] = (build_records(articles)[0], vgold)
+        sets["NeuS val"] = (build_records(articles, args.embedder)[0], vgold)
     print("setting | " + " | ".join(f"{name} F1 / ARI" for name in sets) + " | s")
     base = load_rules()
     for overrides in settings:

@@ -414,3 +414,39 @@ def test_affected_articles_hold_every_part_that_changes(seed):
     for a in scope:
         assert set(fresh_after.of(a)) <= scope
     assert changed <= scope
+
+
+def test_static_embedder_loads_a_distilled_folder_and_names_the_script_when_missing(tmp_path, monkeypatch):
+    pytest.importorskip("model2vec", reason="optional: pip install 'storydiff[static]'")
+    from model2vec import StaticModel
+    from tokenizers import Tokenizer
+    from tokenizers.models import WordLevel
+    from tokenizers.pre_tokenizers import Whitespace
+
+    from storydiff.errors import MissingDependency
+    from storydiff.stories.embed import StaticMiniLMEmbedder, load_embedder
+
+    words = ["[UNK]", "vote", "parliament", "genocide", "quake", "rubble", "rescue"]
+    tokenizer = Tokenizer(WordLevel({w: i for i, w in enumerate(words)}, unk_token="[UNK]"))
+    tokenizer.pre_tokenizer = Whitespace()
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(len(words), 8)).astype(np.float32)
+    StaticModel(vectors=vectors, tokenizer=tokenizer, normalize=True).save_pretrained(tmp_path / "tiny")
+    embedder = StaticMiniLMEmbedder(tmp_path / "tiny")
+    assert embedder.dim == 8 and embedder.name == "minilm-static-tiny"
+    out = embedder.embed(["parliament vote", "vote parliament", "quake rubble rescue", "unknownword"])
+    assert out.shape == (4, 8) and out.dtype == np.float32
+    assert np.linalg.norm(out[:3], axis=1) == pytest.approx([1, 1, 1], abs=1e-5)
+    assert out[0] == pytest.approx(out[1], abs=1e-6)          # a bag of tokens: order does not matter
+    mean = vectors[[2, 1]].mean(axis=0)
+    assert out[0] == pytest.approx(mean / np.linalg.norm(mean), abs=1e-5)
+    assert float(out[0] @ out[2]) < 0.999
+    assert embedder.embed([]).shape == (0, 8)
+    with pytest.raises(MissingDependency, match="distill_static.py"):
+        StaticMiniLMEmbedder(tmp_path / "nothing-here")
+    monkeypatch.setenv("STORYDIFF_STATIC_MODEL", str(tmp_path / "tiny"))
+    load_embedder.cache_clear()
+    try:
+        assert load_embedder("minilm-static").name == "minilm-static-tiny"
+    finally:
+        load_embedder.cache_clear()

