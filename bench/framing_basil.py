@@ -23,6 +23,8 @@ What is scored
 
   Rows: all predictions; only predictions in sentences the model scores as loaded; own voice only (outside quoted
   content, against the gold spans with ``quote == "no"``).
+* **Sentence level**: the ROC AUC of the sentence model's loaded score for sentences that hold a gold lexical-bias
+  span against those that hold none -- the sentence model (trained on BABE) judged on other annotators' data.
 * **Article level**: Spearman correlation between the number of gold lexical-bias spans per 100 words and the share
   of own-voice sentences scored loaded, over articles.
 * **Quote speakers** (annotations with ``quote == "yes"`` and a named speaker, not ``other_*``): found when a quote's
@@ -89,6 +91,23 @@ def _spearman(x: list[float], y: list[float]) -> float:
     return cov / var if var else 0.0
 
 
+def roc_auc(scores: list[float], labels: list[bool]) -> float:
+    """The probability that a positive scores above a negative (ties count half): the ROC AUC, by ranks."""
+    pos = sum(labels)
+    neg = len(labels) - pos
+    if not pos or not neg:
+        return float("nan")
+    order = sorted(range(len(scores)), key=lambda i: scores[i])
+    rank_sum, i = 0.0, 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and scores[order[j + 1]] == scores[order[i]]:
+            j += 1
+        rank_sum += sum(1 for k in range(i, j + 1) if labels[order[k]]) * ((i + j) / 2 + 1)
+        i = j + 1
+    return (rank_sum - pos * (pos + 1) / 2) / (pos * neg)
+
+
 def run(path: Path, limit: int | None = None, log=print, every: int = 1) -> dict:
     rows = [json.loads(line) for line in open(path, encoding="utf-8")][::every][:limit]
     nlp = load_nlp()
@@ -103,6 +122,7 @@ def run(path: Path, limit: int | None = None, log=print, every: int = 1) -> dict
     n_words = 0
     gold_density, predicted_rate = [], []
     by_source: dict[str, list[float]] = {}
+    sentence_scores, sentence_gold = [], []  # every sentence: the model's loaded score; holds a gold lexical span
     for row, (text, offsets), doc in zip(rows, texts, docs):
         h = hashlib.sha256(text.encode()).hexdigest()
         article = Article(id=row["article_id"], locator=row["article_id"], text=text, text_hash=h, raw_hash=h,
@@ -125,6 +145,9 @@ def run(path: Path, limit: int | None = None, log=print, every: int = 1) -> dict
                 gold_quotes.append((span, ann.get("speaker") or ""))
         loaded_sentences = {i for i, s in enumerate(framing.sentences) if s.score >= 0.5}
         sentence_spans = [(s.span.start, s.span.end) for s in framing.sentences]
+        for sent, span in zip(framing.sentences, sentence_spans):
+            sentence_scores.append(sent.score)
+            sentence_gold.append(any(_overlaps(span, [g[0]]) for g in gold_lex))
         predicted = []  # (span, in a loaded sentence, quoted)
         for w in framing.loaded_words:
             predicted.append(((w.span.start, w.span.end), w.sentence in loaded_sentences, w.quoted))
@@ -183,6 +206,8 @@ def run(path: Path, limit: int | None = None, log=print, every: int = 1) -> dict
     out["article_spearman_gold_density_vs_loaded_rate"] = _spearman(gold_density, predicted_rate)
     out["by_source"] = {s: {"articles": v[0], "mean_loaded_rate": v[1] / v[0], "gold_lex_per_100_words": v[2] / v[0]}
                         for s, v in sorted(by_source.items())}
+    out["sentences"] = {"sentences": len(sentence_gold), "with_lexical_bias": sum(sentence_gold),
+                        "roc_auc": roc_auc(sentence_scores, sentence_gold)}
     out["quotes"] = {"named_speaker_spans": named, "found": found / max(named, 1),
                      "speaker_recall": right / max(named, 1)}
     return out
@@ -192,7 +217,29 @@ def gate() -> dict[str, float]:
     r = run(DEFAULT_DATA, GATE_ARTICLES, log=lambda *_: None, every=7)
     return {"basil_every7_lex_span_recall": r["all"]["span_recall"],
             "basil_every7_lex_span_precision": r["all"]["span_precision"],
-            "basil_every7_quote_speaker_recall": r["quotes"]["speaker_recall"]}
+            "basil_every7_quote_speaker_recall": r["quotes"]["speaker_recall"],
+            "basil_every7_sentence_auc": r["sentences"]["roc_auc"]}
+
+
+def gate_minilm() -> dict[str, float]:
+    """The same 30 articles with the opt-in MiniLM loaded-language model (``STORYDIFF_LOADED_MODEL=minilm``): its
+    sentence scores judged on BASIL, data it was not trained on. Raises MissingDependency without the MiniLM wheel."""
+    import os
+
+    from storydiff.framing.loaded import MODEL_ENV, load_model
+
+    load_model("en", "minilm")  # fails early, before any parsing, when the wheel is missing
+    before = os.environ.get(MODEL_ENV)
+    os.environ[MODEL_ENV] = "minilm"
+    try:
+        r = run(DEFAULT_DATA, GATE_ARTICLES, log=lambda *_: None, every=7)
+    finally:
+        if before is None:
+            del os.environ[MODEL_ENV]
+        else:
+            os.environ[MODEL_ENV] = before
+    return {"basil_every7_minilm_sentence_auc": r["sentences"]["roc_auc"],
+            "basil_every7_minilm_loaded_span_recall": r["in_loaded_sentences"]["span_recall"]}
 
 
 def main() -> int:
@@ -218,6 +265,9 @@ def main() -> int:
     for source, v in r["by_source"].items():
         print(f"  {source:4s} {v['articles']:3d} articles: mean loaded rate {v['mean_loaded_rate']:.3f}, "
               f"gold lexical spans per 100 words {v['gold_lex_per_100_words']:.3f}")
+    v = r["sentences"]
+    print(f"sentences: {v['sentences']}, {v['with_lexical_bias']} holding a lexical-bias span; ROC AUC of the "
+          f"sentence loaded score for them: {v['roc_auc']:.3f}")
     q = r["quotes"]
     print(f"quotes: {q['named_speaker_spans']} annotated with a named speaker; found {q['found']:.3f}, "
           f"with the right speaker {q['speaker_recall']:.3f}")
