@@ -207,7 +207,7 @@ def load_vectors() -> WordVectors:
 #: Environment variable that picks the model :func:`load_model` gives when no ``kind`` is passed.
 MODEL_ENV = "STORYDIFF_LOADED_MODEL"
 #: ``wordllama``: this module's model (the default); ``minilm``: it averaged with the fine-tuned MiniLM
-#: (:mod:`storydiff.framing.loaded_minilm`, optional wheel, ~200x slower, +0.04 BABE macro-F1: bench/FRAMING.md).
+#: (:mod:`storydiff.framing.loaded_minilm`, optional wheel, ~100x slower per article, +0.034 BABE macro-F1: bench/FRAMING.md).
 MODEL_KINDS = ("wordllama", "minilm")
 
 
