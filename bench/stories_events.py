@@ -102,12 +102,13 @@ def build_records(articles, embedder: str = "wordllama", lead: int | None = 80, 
 OVERRIDES: dict[str, str] = {}
 
 
-def cluster(records) -> dict[str, str]:
+def cluster(records, embedder: str = "wordllama") -> dict[str, str]:
+    """The real clustering, with the embedder's own settings (``embedder_settings``) and this run's overrides."""
     from stories_tune import apply
     from storydiff.stories.events import cluster_events
     from storydiff.stories.features import load_rules
 
-    rules = apply(load_rules(), OVERRIDES) if OVERRIDES else None
+    rules = apply(load_rules(embedder=embedder), OVERRIDES)
     return {aid: ev.id for ev in cluster_events(records, rules=rules) for aid in ev.article_ids}
 
 
@@ -115,7 +116,7 @@ def run_ecb(path, topics=None, embedder="wordllama", lead=80) -> dict:
     articles, gold, topic_of = load_ecbplus(path, topics)
     records, embed_s = build_records(articles, embedder, lead)
     started = time.perf_counter()
-    pred = cluster(records)
+    pred = cluster(records, embedder)
     seconds = time.perf_counter() - started
     pooled = scores(pred, gold)
     per_topic = {}
@@ -132,7 +133,7 @@ def run_neus(path, limit=None, embedder="wordllama", lead=80) -> dict:
     articles, gold = load_neus(path, limit)
     records, embed_s = build_records(articles, embedder, lead)
     started = time.perf_counter()
-    pred = cluster(records)
+    pred = cluster(records, embedder)
     seconds = time.perf_counter() - started
     return {"articles": len(articles), "gold_events": len(set(gold.values())),
             "predicted_events": len(set(pred.values())), "pooled": scores(pred, gold), "embed_seconds": embed_s,

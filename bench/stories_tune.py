@@ -21,7 +21,6 @@ overrides is the current settings.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import sys
 import time
@@ -39,14 +38,9 @@ NEUS_TRAIN = DEFAULT_NEUS.parent / "train.jsonl"
 
 def apply(rules: dict, overrides: dict[str, str]) -> dict:
     """``rules`` with dotted ``KEY=VALUE`` overrides (values parsed as JSON)."""
-    out = copy.deepcopy(rules)
-    for key, value in overrides.items():
-        target = out
-        *path, last = key.split(".")
-        for part in path:
-            target = target[part]
-        target[last] = json.loads(value)
-    return out
+    from storydiff.stories.features import with_overrides
+
+    return with_overrides(rules, {key: json.loads(value) for key, value in overrides.items()})
 
 
 def evaluate(records, gold, rules) -> dict[str, float]:
@@ -84,7 +78,7 @@ def main() -> int:
         articles, vgold = load_neus(DEFAULT_NEUS)
         sets["NeuS val"] = (build_records(articles, args.embedder)[0], vgold)
     print("setting | " + " | ".join(f"{name} F1 / ARI" for name in sets) + " | s")
-    base = load_rules()
+    base = load_rules(embedder=args.embedder)
     for overrides in settings:
         rules = apply(base, overrides)
         started = time.perf_counter()

@@ -450,3 +450,25 @@ def test_static_embedder_loads_a_distilled_folder_and_names_the_script_when_miss
         assert load_embedder("minilm-static").name == "minilm-static-tiny"
     finally:
         load_embedder.cache_clear()
+
+
+def test_each_embedder_gets_its_own_settings_and_a_misspelt_one_is_refused():
+    from storydiff.stories.features import load_rules, with_overrides
+
+    base = load_rules()
+    for name, settings in base["embedder_settings"].items():
+        rules = load_rules(embedder=name)
+        assert settings, name
+        for key, value in settings.items():
+            section, _, leaf = key.rpartition(".")
+            assert (rules[section] if section else rules)[leaf] == value
+    static = load_rules(embedder="minilm-static")
+    assert static["score"]["vector"] != base["score"]["vector"]
+    assert static["score"]["lexical"] == base["score"]["lexical"]      # only the named settings differ
+    assert load_rules(embedder="wordllama") == base                   # the default embedder's are the top level
+    before = json.dumps(base, sort_keys=True)
+    changed = with_overrides(base, {"score.vector": 0.5, "event_threshold": 0.9})
+    assert changed["score"]["vector"] == 0.5 and changed["event_threshold"] == 0.9
+    assert json.dumps(base, sort_keys=True) == before                  # the shared rules are not changed
+    with pytest.raises(KeyError, match="score.vectro"):
+        with_overrides(base, {"score.vectro": 0.5})

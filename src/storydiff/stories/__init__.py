@@ -133,7 +133,7 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
     """Bring events and storylines up to date with the store (see the module docstring). ``reconsider`` names
     articles whose events are clustered again even if nothing about them changed (after a user decision)."""
     started = time.perf_counter()
-    rules = rules or load_rules()
+    rules = rules or load_rules(embedder=embedder)
     model = load_embedder(embedder)
     threshold = rules["event_threshold"]
     changed: set[str] = set()

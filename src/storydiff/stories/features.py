@@ -29,13 +29,32 @@ FEATURES_VERSION = "1"
 
 
 @cache
-def load_rules(lang: str = "en") -> dict:
-    """Weights and word lists of the stories stage (``storydiff/data/stories/<lang>.json``)."""
+def load_rules(lang: str = "en", embedder: str | None = None) -> dict:
+    """Weights and word lists of the stories stage (``storydiff/data/stories/<lang>.json``). With ``embedder``, the
+    file's ``embedder_settings`` for that embedder are applied: its cosines sit on another scale than the default
+    embedder's, so the weight of the vector term and the cut are its own (tuned on the training parts:
+    bench/STORIES.md). The result is shared: copy it before changing it."""
     folder = resources.files("storydiff") / "data" / "stories"
     path = folder / f"{lang}.json"
     if not path.is_file():
         path = folder / "en.json"
-    return json.loads(path.read_text("utf-8"))
+    rules = json.loads(path.read_text("utf-8"))
+    return with_overrides(rules, rules.get("embedder_settings", {}).get(embedder, {}))
+
+
+def with_overrides(rules: dict, overrides: dict) -> dict:
+    """A copy of ``rules`` with ``overrides`` applied; a dotted key reaches into a section (``"score.vector"``).
+    Raises ``KeyError`` for a key the rules do not have, so a misspelt setting is never silently ignored."""
+    out = json.loads(json.dumps(rules))
+    for key, value in overrides.items():
+        target = out
+        *path, last = key.split(".")
+        for part in path:
+            target = target[part]
+        if last not in target:
+            raise KeyError(f"unknown stories setting {key!r}")
+        target[last] = value
+    return out
 
 
 @dataclass(frozen=True, slots=True)
