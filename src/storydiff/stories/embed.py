@@ -204,5 +204,6 @@ def article_terms(article: Article, max_terms: int = MAX_TERMS) -> dict[str, flo
     return {w: round(x / norm, 5) for w, x in top}
 
 
-__all__ = ["embedding_text", "embed_articles", "article_terms", "MAX_TERMS", "load_embedder", "Embedder", "WordLlamaEmbedder", "MiniLMEmbedder",
-           "EMBEDDERS", "DEFAULT_EMBEDDER", "LEAD_WORDS"]
+__all__ = ["embedding_text", "embed_articles", "article_terms", "MAX_TERMS", "load_embedder", "Embedder",
+           "WordLlamaEmbedder", "MiniLMEmbedder", "StaticMiniLMEmbedder", "EMBEDDERS", "DEFAULT_EMBEDDER",
+           "LEAD_WORDS"]
