@@ -137,7 +137,8 @@ class StaticMiniLMEmbedder:
             raise MissingDependency("the minilm-static embedder needs: pip install 'model2vec>=0.10,<0.11'") from None
         folder = Path(folder or os.environ.get("STORYDIFF_STATIC_MODEL") or STATIC_MODEL_FOLDER)
         if not (folder / "model.safetensors").is_file():
-            raise MissingDependency(f"no static model in {folder}: run scripts/distill_static.py") from None
+            raise MissingDependency(f"no static model in {folder}: write one with scripts/distill_static.py (in the "
+                                    "storydiff source repository) and point STORYDIFF_STATIC_MODEL at its folder")
         self._model = StaticModel.from_pretrained(folder, normalize=True)
         self.dim = int(self._model.dim)
         self.name = f"minilm-static-{folder.name}"
