@@ -83,3 +83,14 @@ def test_markdown_report_escapes_text(report):
     assert md.startswith("# storydiff report")
     assert "CONFLICTING" in md
     assert "<script>" not in md and "](javascript" not in md
+
+
+def test_framing_names_the_loaded_language_model_that_scored_it(report):
+    from storydiff.framing import load_model
+
+    data, html = report
+    framed = [c["framing"] for c in data["comparisons"] if c["framing"] and c["framing"]["outlets"]]
+    assert framed
+    name = load_model("en").name
+    assert name and all(f["loaded_model"] == name for f in framed)
+    assert f"Loaded language scored by the model {name}" in html

@@ -307,7 +307,9 @@ def framing_section(store, article_ids) -> dict:
     referents = referent_terms(items) if docs else []
     return {"outlets": [asdict(o) for o in outlets.values()],
             "referents": [asdict(r) for r in referents[:15]],
-            "terms_need_parse": not docs}
+            "terms_need_parse": not docs,
+            # which loaded-language model scored the sentences (the default, or the opt-in MiniLM one)
+            "loaded_model": ", ".join(sorted({f.model for *_, f in items if f.model}))}
 
 
 def render_html(data: dict) -> str:
