@@ -4,6 +4,7 @@ Usage::
 
     python bench/stories_events.py [--ecb PATH] [--neus PATH] [--embedder wordllama|minilm|minilm-static] [--lead N|full]
                                    [--topics 1,3,...] [--neus-limit N] [--json OUT] [--set KEY=VALUE ...]
+                                   [--features analysis|names]
 
 What is scored
 --------------
@@ -78,6 +79,12 @@ def scores(pred: dict, gold: dict) -> dict[str, float]:
     return {"bcubed_p": p, "bcubed_r": r, "bcubed_f1": f, "ari": adjusted_rand(pred, gold)}
 
 
+#: Where the articles' StoryFeatures come from: ``analysis`` (the spaCy analysis stage, as the tool does) or
+#: ``names`` (no spaCy: ``bench/stories_scaling.py``'s stand-in -- capitalised word runs as names, no facts, no
+#: dates), to measure what the analysis adds to the grouping (``--features``).
+FEATURES = {"source": "analysis"}
+
+
 def build_records(articles, embedder: str = "wordllama", lead: int | None = 80, cache=DEFAULT_CACHE):
     """ArticleRecords for benchmark articles, through the same maps the store-backed stage uses."""
     from storydiff.analysis import corpus_key
@@ -85,15 +92,22 @@ def build_records(articles, embedder: str = "wordllama", lead: int | None = 80, 
     from storydiff.stories.events import ArticleRecord
     from storydiff.stories.features import story_features
 
-    analyses = analyses_for(articles, cache)
+    cheap = FEATURES["source"] == "names"
+    if cheap:
+        from stories_scaling import cheap_features
+    else:
+        analyses = analyses_for(articles, cache)
     started = time.perf_counter()
     vectors = embed_articles(articles, load_embedder(embedder), lead)
     embed_seconds = time.perf_counter() - started
     records = []
     for art, vec in zip(articles, vectors):
-        an = analyses[art.id]
-        keys = {e.key: corpus_key(e.name, e.label) for e in an.entities}
-        feats = story_features(an, keys, outlet=art.outlet, published=art.published)
+        if cheap:
+            feats = cheap_features(art)
+        else:
+            an = analyses[art.id]
+            keys = {e.key: corpus_key(e.name, e.label) for e in an.entities}
+            feats = story_features(an, keys, outlet=art.outlet, published=art.published)
         records.append(ArticleRecord(art.id, vec, article_terms(art), feats, art.title))
     return records, embed_seconds
 
@@ -164,13 +178,16 @@ def main() -> int:
     parser.add_argument("--neus-limit", type=int, default=None)
     parser.add_argument("--per-topic", action="store_true", help="print every ECB+ topic")
     parser.add_argument("--json", default=None, help="write all figures to this file")
+    parser.add_argument("--features", default="analysis", choices=["analysis", "names"],
+                        help="story features from the spaCy analysis (default) or from capitalised names only")
     parser.add_argument("--set", action="append", default=[],
                         help="override a setting of data/stories/en.json, e.g. score.entities=0.1 (repeatable)")
     args = parser.parse_args()
     OVERRIDES.update(kv.split("=", 1) for kv in args.set)
+    FEATURES["source"] = args.features
     lead = None if args.lead == "full" else int(args.lead)
     topics = {int(t) for t in args.topics.split(",")} if args.topics else None
-    print(f"embedder {args.embedder}, lead {args.lead}")
+    print(f"embedder {args.embedder}, lead {args.lead}, features from {args.features}")
     ecb = run_ecb(args.ecb, topics, args.embedder, lead)
     print(f"ECB+: {ecb['articles']} documents, {ecb['gold_events']} gold events, {ecb['predicted_events']} predicted "
           f"(embed {ecb['embed_seconds']:.1f} s, cluster {ecb['cluster_seconds']:.1f} s)")
