@@ -4,6 +4,7 @@
     python bench/pipeline.py --incremental --keep DIR --stages ingest,analysis      # grow one store, keep a copy per size
     python bench/pipeline.py --from-stores DIR --stages stories,compare --add 1000  # later stages on the kept stores
     python bench/pipeline.py --incremental --start-from DIR/store-16000.db --sizes 36554 --add 1000  # the rest
+    python bench/pipeline.py --sizes 4000 --stages ingest,group,analysis-grouped,compare   # group first, parse less
 
 DATA defaults to ../shared/benchmarks/allsides_baly2020/articles.jsonl.gz (37,554 articles, text field
 ``content_original``). For each size N, a fresh store gets the first N articles; each stage runs through the library
@@ -19,6 +20,11 @@ alone.
 each stage's figures are for that increment on a store of the previous size (the whole corpus is analysed once, not
 once per size). --keep DIR copies the store after each size to DIR/store-N.db; --from-stores DIR runs --stages on
 copies of those stores (stories and comparison from scratch on each size, then --add on top).
+
+Group first (stages ``group`` and ``analysis-grouped`` in place of ``analysis`` and ``stories``): every article is
+grouped on its names before any parse (``update_stories(unanalysed="names")``), then only the articles of events of
+two or more articles are analysed (``articles_to_analyze``), regrouped on their analysis, and so on until none is
+left; articles alone in their event are never parsed. The stories updates between rounds count in that stage.
 """
 
 from __future__ import annotations
@@ -96,6 +102,27 @@ def _stage(name: str, db: str, args: tuple, queue) -> None:
 
         summary = update_stories(store)
         detail = {"events": len(list_events(store, min_articles=2)), "reclustered": summary.reclustered}
+    elif name == "group":
+        # group-first: every article grouped on its names before any parse (update_stories(unanalysed="names"))
+        from storydiff.stories import list_events, update_stories
+
+        summary = update_stories(store, unanalysed="names")
+        detail = {"events": len(list_events(store, min_articles=2)), "reclustered": summary.reclustered}
+    elif name == "analysis-grouped":
+        # then analyse only the articles of multi-article events, regroup them on their analysis, and repeat until
+        # no unanalysed article is in a multi-article event; the stories updates between rounds are counted here
+        from storydiff.stories import articles_to_analyze, list_events, update_stories
+
+        analysed = rounds = 0
+        stories_cpu = 0.0
+        while todo := articles_to_analyze(store):
+            analysed += analyze(store, workers=args[1], only=todo).analyzed
+            cpu = time.process_time()
+            update_stories(store, unanalysed="names")
+            stories_cpu += time.process_time() - cpu
+            rounds += 1
+        detail = {"analysed": analysed, "rounds": rounds, "stories_cpu_s": round(stories_cpu, 1),
+                  "events": len(list_events(store, min_articles=2))}
     elif name == "compare":
         from storydiff.stories import list_events
 

@@ -80,8 +80,8 @@ def scores(pred: dict, gold: dict) -> dict[str, float]:
 
 
 #: Where the articles' StoryFeatures come from: ``analysis`` (the spaCy analysis stage, as the tool does) or
-#: ``names`` (no spaCy: ``bench/stories_scaling.py``'s stand-in -- capitalised word runs as names, no facts, no
-#: dates), to measure what the analysis adds to the grouping (``--features``).
+#: ``names`` (no spaCy: :func:`storydiff.stories.features.name_features` -- capitalised word runs as names, no
+#: facts, no dates), to measure what the analysis adds to the grouping (``--features``).
 FEATURES = {"source": "analysis"}
 
 
@@ -94,7 +94,7 @@ def build_records(articles, embedder: str = "wordllama", lead: int | None = 80, 
 
     cheap = FEATURES["source"] == "names"
     if cheap:
-        from stories_scaling import cheap_features
+        from storydiff.stories.features import name_features
     else:
         analyses = analyses_for(articles, cache)
     started = time.perf_counter()
@@ -103,7 +103,7 @@ def build_records(articles, embedder: str = "wordllama", lead: int | None = 80, 
     records = []
     for art, vec in zip(articles, vectors):
         if cheap:
-            feats = cheap_features(art)
+            feats = name_features(art)
         else:
             an = analyses[art.id]
             keys = {e.key: corpus_key(e.name, e.label) for e in an.entities}

@@ -10,8 +10,10 @@ Usage::
 1. the first N articles go through the real ingest map (``prepare_record``) and are written with ``write_batch``
    (not timed: that is the ingest stage, see bench/README.md);
 2. **no spaCy**: the analysis stage is too slow for 37k articles on 2 cores, so each article's
-   :class:`StoryFeatures` is computed by a cheap stand-in -- capitalised word runs as names (weighted like
-   entities: count and lead), no facts, no happening dates -- and written with ``write_story_features``;
+   :class:`StoryFeatures` is computed by :func:`storydiff.stories.features.name_features` -- capitalised word
+   runs as names (weighted like entities: count and lead), no facts, no happening dates -- and written with
+   ``write_story_features`` (before 2026-12-06 by a stand-in of this script's own, which did not normalise the
+   names as corpus keys);
 3. timed: ``update_stories`` on the whole store (wordllama title+lead vectors, distinctive words, usearch index,
    candidate search, scored pairs, average linkage per part, storylines) -- the real code path;
 4. timed: ``--add`` more articles are stored with their features and ``update_stories`` runs again: the cost of
@@ -28,9 +30,7 @@ import argparse
 import gzip
 import itertools
 import json
-import math
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -42,29 +42,11 @@ sys.path.insert(0, str(HERE))
 
 from stories_data import DEFAULT_ALLSIDES  # noqa: E402
 
-_NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:of|the|de|for|and)?\s*[A-Z][\w'’.-]*)*")
-_STOP = {"The", "A", "An", "In", "On", "At", "But", "And", "He", "She", "It", "They", "We", "I", "This", "That",
-         "His", "Her", "Their", "Its", "As", "If", "When", "While", "After", "Before", "For", "Mr", "Mrs", "Ms", "Dr"}
-
-
 def cheap_features(article):
-    """StoryFeatures without spaCy: capitalised word runs (not sentence-initial stop words) as names."""
-    from storydiff.stories.features import StoryFeatures
+    """StoryFeatures without spaCy: the library's :func:`storydiff.stories.features.name_features`."""
+    from storydiff.stories.features import name_features
 
-    counts: dict[str, list] = {}
-    lead_end = len(" ".join(article.text.split()[:80]))
-    for match in _NAME.finditer(article.text):
-        name = match.group(0).strip(" .")
-        words = [w for w in name.split() if w not in _STOP]
-        if not words or (len(words) == 1 and len(words[0]) < 3):
-            continue
-        key = " ".join(words).lower()
-        slot = counts.setdefault(key, [0, match.start() < lead_end, " ".join(words)])
-        slot[0] += 1
-    entities = tuple(sorted((k, "NAME", round(0.8 * (math.log2(1 + n) + (1.0 if lead else 0.0)), 4), name)
-                            for k, (n, lead, name) in counts.items() if n >= 2 or lead))
-    return StoryFeatures(article_id=article.id, outlet=article.outlet, published=article.published,
-                         entities=entities)
+    return name_features(article)
 
 
 def _prepare(args):

@@ -423,3 +423,31 @@ def test_web_app_on_both_backends(both):
     hits = [get(app, "/api/search?q=genocide").json() for app in apps]
     assert hits[1]["hits"]
     assert {h["id"] for h in hits[0]["hits"]} == {h["id"] for h in hits[1]["hits"]}
+
+
+def test_group_first_then_analyse_only_the_grouped(any_store):
+    """Articles grouped on their names before any parse; only those of multi-article events are then analysed,
+    and their features are made again from the analysis (both backends answer the new query alike)."""
+    from storydiff.analysis import analyze
+    from storydiff.stories import articles_to_analyze, update_stories
+    from storydiff.stories.features import FEATURES_VERSION, NAMES_VERSION
+
+    store = any_store
+    ingest([str(SEEDS)], store, workers=1)
+    ids = sorted(a.id for a in store.iter_articles())
+    assert store.pending_name_features(NAMES_VERSION) == ids
+    assert update_stories(store).waiting == len(ids)                  # by default they wait for the analysis
+    summary = update_stories(store, unanalysed="names")
+    assert summary.waiting == 0 and summary.featured == len(ids)
+    assert store.pending_name_features(NAMES_VERSION) == [] and store.story_ready_ids() == ids
+    assert all(json.loads(r)["version"] == NAMES_VERSION for r in store.story_features(ids).values())
+    grouped = articles_to_analyze(store)
+    members = store.event_members(sorted(set(store.events_of(ids).values())))
+    assert grouped == sorted(a for m in members.values() if len(m) >= 2 for a, _ in m) and grouped
+    assert analyze(store, workers=1, only=grouped).analyzed == len(grouped)
+    assert store.pending_story_features(FEATURES_VERSION) == grouped
+    update_stories(store, unanalysed="names")
+    versions = {a: json.loads(r)["version"] for a, r in store.story_features(ids).items()}
+    assert {a for a, v in versions.items() if v == FEATURES_VERSION} == set(grouped)
+    assert {a for a, v in versions.items() if v == NAMES_VERSION} == set(ids) - set(grouped)
+    assert store.pending_name_features(NAMES_VERSION) == []

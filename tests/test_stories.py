@@ -472,3 +472,59 @@ def test_each_embedder_gets_its_own_settings_and_a_misspelt_one_is_refused():
     assert json.dumps(base, sort_keys=True) == before                  # the shared rules are not changed
     with pytest.raises(KeyError, match="score.vectro"):
         with_overrides(base, {"score.vectro": 0.5})
+
+
+@pytest.mark.parametrize("text, names, absent", [
+    ("Jean-Yves Le Drian met Wang Yi in Paris. Le Drian said so.", {"Jean-Yves Le Drian", "Wang Yi", "Le Drian"},
+     set()),
+    # a full stop ends a name: "United Nations. The United Nations" is two mentions of one name, not one long name
+    ("The United Nations met. The United Nations voted.", {"United Nations"}, {"United Nations United Nations"}),
+    # connectors join; a sentence-initial stopword and a weekday are not names; "U.S." is one word
+    ("The Bank of England and the U.S. Treasury spoke on Tuesday.", {"Bank of England", "U.S. Treasury"},
+     {"The", "Tuesday"}),
+    # a name mentioned once, after the lead, is not kept; two-letter words alone never are
+    (" ".join(["word"] * 90) + " Ostrava hosted it. Ok.", set(), {"Ostrava", "Ok"}),
+    ("", set(), set()),
+])
+def test_name_features_without_the_analysis(text, names, absent):
+    from storydiff.model import Article
+    from storydiff.stories.features import NAMES_VERSION, name_features
+
+    article = Article(id="n1", locator="n1", text=text, text_hash="h", raw_hash="h", language="en",
+                      outlet="Daily", published="2022-01-02")
+    feats = name_features(article)
+    keys = {k for k, *_ in feats.entities}
+    as_keys = lambda found: {corpus_key(n, "NAME").split(":", 1)[1] for n in found}  # noqa: E731
+    assert as_keys(names) <= keys and not (as_keys(absent) & keys), keys
+    assert feats.version == NAMES_VERSION and not (feats.tallies or feats.numbers or feats.dates)
+    assert all(label == "NAME" and w > 0 for _, label, w, _ in feats.entities)
+    assert (feats.outlet, feats.published) == ("Daily", "2022-01-02")
+
+
+def test_group_first_analyses_only_the_grouped_and_ends_in_the_same_events(tmp_path, corpus):
+    """Grouping on names before any parse, then analysing only the articles of multi-article events (repeated
+    until none is left) gives the events the full path gives, on the test corpus, with the singletons unparsed."""
+    from storydiff.stories import articles_to_analyze
+
+    articles, analyses, _ = corpus
+    with SQLiteStore(tmp_path / "full.db") as store:
+        add(store, corpus)
+        update_stories(store)
+        full = partition(store)
+    with SQLiteStore(tmp_path / "first.db") as store:
+        store.write_batch(store.begin_run("test", []), articles, {}, {}, [], [])
+        update_stories(store, unanalysed="names")
+        analysed: set[str] = set()
+        for _ in range(5):
+            todo = articles_to_analyze(store)
+            if not todo:
+                break
+            keys = {(a, e.key): corpus_key(e.name, e.label) for a in todo for e in analyses[a].entities}
+            store.write_analyses([analyses[a] for a in todo], keys)   # what analyze(store, only=todo) stores
+            analysed |= set(todo)
+            update_stories(store, unanalysed="names")
+        assert articles_to_analyze(store) == []
+        first = partition(store)
+        assert analysed == {a for group in first if len(group) >= 2 for a in group}
+        assert analysed < {a.id for a in articles}                     # some articles were never parsed
+    assert first == full

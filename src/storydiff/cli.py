@@ -14,6 +14,7 @@ import json
 import re
 import sys
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import click
@@ -132,12 +133,17 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], field_map: tuple[str, ...
     ctx.exit(EXIT_SKIPPED if summary.problems else EXIT_OK)
 
 
-def _run_analysis(db: str, workers: int | None, quiet: bool):
+def _run_analysis(db: str, workers: int | None, quiet: bool, grouped_only: bool = False):
     from .analysis import analyze as run_analyze
 
     store = _open(db)
     err_console = _console(stderr=True)
     try:
+        if grouped_only:
+            from .stories import articles_to_analyze
+
+            only = articles_to_analyze(store)
+            run_analyze = partial(run_analyze, only=only)
         if not quiet and err_console.is_terminal:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -160,12 +166,15 @@ def _run_analysis(db: str, workers: int | None, quiet: bool):
 
 @main.command()
 @click.option("--workers", type=int, default=None, help="Processes (default: CPU count).")
+@click.option("--grouped-only", is_flag=True,
+              help="Only articles in events of two or more articles (after `stories --update --group-first`): "
+                   "what the comparisons need. Repeat with `stories --update` until nothing is left.")
 @click.option("--quiet", "-q", is_flag=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 @click.pass_context
-def analyze(ctx: click.Context, workers: int | None, quiet: bool, as_json: bool) -> None:
+def analyze(ctx: click.Context, workers: int | None, grouped_only: bool, quiet: bool, as_json: bool) -> None:
     """Find entities, quotes with their speakers, and facts in every stored article that is new or changed."""
-    summary = _run_analysis(ctx.obj["db"], workers, quiet or as_json)
+    summary = _run_analysis(ctx.obj["db"], workers, quiet or as_json, grouped_only=grouped_only)
     if as_json:
         click.echo(json.dumps({"analyzed": summary.analyzed, "already_done": summary.already_done,
                                "seconds": round(summary.seconds, 3)}))
@@ -355,9 +364,14 @@ def compare(ctx: click.Context, article_ids: tuple[str, ...], all_rows: bool, as
               help="Article embedding model (see DEVELOPERS.md).")
 @click.option("--min-articles", type=int, default=2, show_default=True,
               help="List only events with at least this many articles.")
+@click.option("--group-first", is_flag=True,
+              help="Group articles not yet analysed on their names alone (no parse), so that only the articles of "
+                   "multi-article events need `storydiff analyze --grouped-only`; a large corpus is then grouped "
+                   "before it is parsed.")
 @click.option("--json", "as_json", is_flag=True, help="Events, storylines and timeline as JSON on stdout.")
 @click.pass_context
-def stories(ctx: click.Context, then_update: bool, embedder: str, min_articles: int, as_json: bool) -> None:
+def stories(ctx: click.Context, then_update: bool, embedder: str, min_articles: int, group_first: bool,
+            as_json: bool) -> None:
     """List events (articles reporting one happening, by outlet) and storylines (events over time).
 
     Events are grouped from the analysed articles: run `storydiff analyze` first, then `storydiff stories --update`
@@ -366,6 +380,7 @@ def stories(ctx: click.Context, then_update: bool, embedder: str, min_articles: 
     later update.
     """
     ctx.obj["embedder"] = embedder
+    ctx.obj["unanalysed"] = "names" if group_first else "wait"
     if ctx.invoked_subcommand is not None:
         return
     from .stories import list_events, list_storylines, timeline
@@ -373,7 +388,7 @@ def stories(ctx: click.Context, then_update: bool, embedder: str, min_articles: 
     store = _open(ctx.obj["db"])
     try:
         if then_update:
-            _stories_update(store, embedder, quiet=as_json)
+            _stories_update(store, embedder, quiet=as_json, unanalysed=ctx.obj["unanalysed"])
         events = list_events(store)
         lines = list_storylines(store)
     except StorydiffError as err:
@@ -420,10 +435,10 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
-def _stories_update(store, embedder: str, quiet: bool):
+def _stories_update(store, embedder: str, quiet: bool, unanalysed: str = "wait"):
     from .stories import update_stories
 
-    summary = update_stories(store, embedder=embedder)
+    summary = update_stories(store, embedder=embedder, unanalysed=unanalysed)
     if not quiet:
         _console(stderr=True).print(
             f"stories: {summary.embedded} embedded, {summary.featured} with new features, {summary.changed} changed, "
@@ -440,7 +455,7 @@ def stories_update(ctx: click.Context, as_json: bool) -> None:
     """Bring events and storylines up to date (only new or changed articles are processed)."""
     store = _open(ctx.obj["db"])
     try:
-        summary = _stories_update(store, ctx.obj["embedder"], quiet=as_json)
+        summary = _stories_update(store, ctx.obj["embedder"], quiet=as_json, unanalysed=ctx.obj["unanalysed"])
     except StorydiffError as err:
         raise click.ClickException(str(err)) from None
     finally:

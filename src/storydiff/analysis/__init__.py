@@ -137,12 +137,17 @@ class AnalyzeSummary:
 
 
 def analyze(store, *, workers: int | None = None, chunk_size: int = 64,
-            on_progress: Callable[[int, int], None] | None = None, limit: int | None = None) -> AnalyzeSummary:
-    """Analyse every stored article that has no analysis for its current text and this stage version."""
+            on_progress: Callable[[int, int], None] | None = None, limit: int | None = None,
+            only: Iterable[str] | None = None) -> AnalyzeSummary:
+    """Analyse every stored article that has no analysis for its current text and this stage version (of those
+    in ``only``, when given: e.g. :func:`storydiff.stories.articles_to_analyze`)."""
     started = time.perf_counter()
     pending = store.pending_analysis(STAGE, VERSION)
     total_stored = store.count_articles()
     already_done = total_stored - len(pending)
+    if only is not None:
+        wanted = set(only)
+        pending = [a for a in pending if a in wanted]
     if limit is not None:
         pending = pending[:limit]
     workers = max(1, workers if workers is not None else (os.cpu_count() or 1))

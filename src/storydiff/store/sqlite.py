@@ -402,6 +402,15 @@ class SQLiteStore:
             "LEFT JOIN story_features f ON f.article_id = a.id "
             "WHERE f.article_id IS NULL OR f.text_hash != a.text_hash OR f.version != ? ORDER BY a.id", (version,))]
 
+    def pending_name_features(self, version: str) -> list[str]:
+        """Ids of articles with no analysis of their current text and no stories features of ``version`` for it
+        (what ``name_features`` makes features for, until the article is analysed)."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT a.id FROM articles a LEFT JOIN analyses n ON n.article_id = a.id AND n.text_hash = a.text_hash "
+            "LEFT JOIN story_features f ON f.article_id = a.id "
+            "WHERE n.article_id IS NULL "
+            "AND (f.article_id IS NULL OR f.text_hash != a.text_hash OR f.version != ?) ORDER BY a.id", (version,))]
+
     def entity_corpus_keys(self, ids: Iterable[str]) -> dict[str, dict[str, str]]:
         """``{article_id: {entity key: corpus key}}`` from the entities table."""
         out: dict[str, dict[str, str]] = {}

@@ -36,7 +36,7 @@ from ..errors import StorydiffError
 from .embed import DEFAULT_EMBEDDER, article_terms, embed_articles, load_embedder
 from .events import (ArticleRecord, Decision, Event, EventParts, affected_articles, candidate_map, cluster_events,
                      cluster_unit, decision_units, describe_event, edge_json, edges_by_article, find_edges)
-from .features import FEATURES_VERSION, StoryFeatures, load_rules, story_features
+from .features import FEATURES_VERSION, NAMES_VERSION, StoryFeatures, load_rules, name_features, story_features
 from .index import VectorIndex
 from .storylines import EventLinks
 
@@ -128,10 +128,18 @@ def _links_before(links, changed: set[str], old_links: Sequence[tuple[str, str, 
 
 
 def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | None = None,
-                   reconsider: Iterable[str] = (), on_progress: Callable[[str, int, int], None] | None = None
-                   ) -> StoriesSummary:
+                   reconsider: Iterable[str] = (), on_progress: Callable[[str, int, int], None] | None = None,
+                   unanalysed: str = "wait") -> StoriesSummary:
     """Bring events and storylines up to date with the store (see the module docstring). ``reconsider`` names
-    articles whose events are clustered again even if nothing about them changed (after a user decision)."""
+    articles whose events are clustered again even if nothing about them changed (after a user decision).
+
+    ``unanalysed``: what happens to articles the analysis stage has not seen. ``wait`` (default): they join events
+    once analysed. ``names``: they are grouped now on features made without the analysis
+    (:func:`.features.name_features`), and their features are made again from the analysis once they have one --
+    so a large corpus can be grouped first and only the articles of multi-article events analysed
+    (:func:`articles_to_analyze`)."""
+    if unanalysed not in ("wait", "names"):
+        raise ValueError(f"unanalysed must be 'wait' or 'names', not {unanalysed!r}")
     started = time.perf_counter()
     rules = rules or load_rules(embedder=embedder)
     model = load_embedder(embedder)
@@ -168,6 +176,14 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
             rows.append((an.article_id, text_hash, FEATURES_VERSION, feats.to_json()))
             changed.add(an.article_id)
         store.write_story_features(rows)
+    named = store.pending_name_features(NAMES_VERSION) if unanalysed == "names" else []
+    if named:
+        for chunk in _chunks(named, BATCH):
+            rows = []
+            for article in store.iter_articles(chunk):
+                rows.append((article.id, article.text_hash, NAMES_VERSION, name_features(article).to_json()))
+                changed.add(article.id)
+            store.write_story_features(rows)
     ready = set(store.story_ready_ids())
     clustered = store.events_of(sorted(ready))
     changed = (changed & ready) | (ready - set(clustered))
@@ -245,7 +261,7 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
 
     # 4. storylines reachable from the new events (and the rest of the storylines they were in)
     storylines = _update_storylines(store, new_events, old_storylines, rules)
-    return StoriesSummary(embedded=len(pending), featured=len(pending_features), changed=len(changed),
+    return StoriesSummary(embedded=len(pending), featured=len(pending_features) + len(named), changed=len(changed),
                           reclustered=len(present), events=len(new_events), storylines=storylines, waiting=waiting,
                           index_rebuilt=index.rebuilt, seconds=time.perf_counter() - started)
 
@@ -312,6 +328,19 @@ def _update_storylines(store, new_events: list[Event], old_storylines: set[str],
 
 
 # --- reading
+
+
+def articles_to_analyze(store) -> list[str]:
+    """Articles in events of two or more articles that have no analysis of their current text: after grouping with
+    ``update_stories(store, unanalysed="names")``, what the comparisons need analysed (an article alone in its
+    event has nothing to be compared with). Analyse them, update the stories again (their features are then made
+    from the analysis, which can regroup them), and repeat until this is empty."""
+    from ..analysis import STAGE, VERSION
+
+    pending = store.pending_analysis(STAGE, VERSION)
+    event_of = store.events_of(pending) if pending else {}
+    members = store.event_members(sorted(set(event_of.values())))
+    return sorted(a for a, e in event_of.items() if len(members.get(e, ())) >= 2)
 
 
 def list_events(store, *, min_articles: int = 1) -> list[dict]:
@@ -402,4 +431,4 @@ def pin_article(store, article_id: str, event: str, *, note: str = "", embedder:
 
 __all__ = ["update_stories", "StoriesSummary", "StoriesError", "list_events", "list_storylines", "timeline",
            "merge_events", "split_event", "pin_article", "load_records", "cluster_events", "ArticleRecord",
-           "Decision", "Event", "story_features", "StoryFeatures"]
+           "Decision", "Event", "story_features", "StoryFeatures", "articles_to_analyze", "name_features"]

@@ -17,15 +17,19 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from sys import intern
 
-from ..model import Analysis
+from ..model import Analysis, Article
 
 #: Bump when the features computed from the same analysis change: stored features of an older version are redone.
 FEATURES_VERSION = "1"
+#: The version of features made without the analysis (:func:`name_features`): an article that has them is
+#: clustered now, and its features are made again from its analysis once it has one.
+NAMES_VERSION = "names-1"
 
 
 @cache
@@ -172,4 +176,44 @@ def story_features(analysis: Analysis, corpus_keys: dict[str, str], *, outlet: s
                          when=point[0] if point else None)
 
 
-__all__ = ["FEATURES_VERSION", "DateMention", "StoryFeatures", "load_rules", "story_features"]
+__all__ = ["FEATURES_VERSION", "NAMES_VERSION", "DateMention", "StoryFeatures", "load_rules", "name_features",
+           "story_features", "with_overrides"]
+
+
+@cache
+def _name_pattern(lang: str) -> re.Pattern:
+    rules = load_rules(lang)["name_features"]
+    joins = "|".join(re.escape(w) for w in rules["connectors"])
+    # a word may hold dots between capitals and end in one ("U.S."), never a sentence's full stop after a word, so
+    # no run crosses one
+    word = r"[A-Z](?:[\w'’-]|\.(?=[A-Z]))*(?:(?<=\.[A-Z])\.)?"
+    return re.compile(rf"\b{word}(?:\s+(?:(?:{joins})\s+)?{word})*")
+
+
+def name_features(article: Article, lang: str = "en") -> StoryFeatures:
+    """Stories features without the analysis stage (no spaCy): runs of capitalised words as names, keyed as the
+    analysis keys entities (:func:`storydiff.analysis.corpus_key`), weighted by count and by a mention in the lead;
+    no facts and no happening dates. Grouping on these scores about as well as on the analysis (bench/STORIES.md,
+    ``--features names``), so a large corpus can be grouped before it is parsed and only the articles that have
+    something to be compared with analysed (``update_stories(..., unanalysed="names")``)."""
+    from ..analysis import corpus_key
+
+    rules = load_rules(lang)["name_features"]
+    skip = set(rules["stopwords"])
+    counts: dict[str, list] = {}
+    lead_end = len(" ".join(article.text.split()[:rules["lead_words"]]))
+    for match in _name_pattern(lang).finditer(article.text):
+        words = [w for w in match.group(0).strip(" .").split() if w not in skip]
+        if not words or (len(words) == 1 and len(words[0]) < 3):
+            continue
+        name = " ".join(words)
+        key = corpus_key(name, "NAME", lang).split(":", 1)[-1]
+        if not key:
+            continue
+        slot = counts.setdefault(key, [0, match.start() < lead_end, name])
+        slot[0] += 1
+    weight = rules["weight"]
+    entities = tuple(sorted((k, "NAME", round(weight * (math.log2(1 + n) + (1.0 if lead else 0.0)), 4), name)
+                            for k, (n, lead, name) in counts.items() if n >= 2 or lead))
+    return StoryFeatures(article_id=article.id, outlet=article.outlet, published=article.published,
+                         entities=entities, version=NAMES_VERSION)
