@@ -176,10 +176,6 @@ def story_features(analysis: Analysis, corpus_keys: dict[str, str], *, outlet: s
                          when=point[0] if point else None)
 
 
-__all__ = ["FEATURES_VERSION", "NAMES_VERSION", "DateMention", "StoryFeatures", "load_rules", "name_features",
-           "story_features", "with_overrides"]
-
-
 @cache
 def _name_pattern(lang: str) -> re.Pattern:
     rules = load_rules(lang)["name_features"]
@@ -217,3 +213,7 @@ def name_features(article: Article, lang: str = "en") -> StoryFeatures:
                             for k, (n, lead, name) in counts.items() if n >= 2 or lead))
     return StoryFeatures(article_id=article.id, outlet=article.outlet, published=article.published,
                          entities=entities, version=NAMES_VERSION)
+
+
+__all__ = ["FEATURES_VERSION", "NAMES_VERSION", "DateMention", "StoryFeatures", "load_rules", "name_features",
+           "story_features", "with_overrides"]
