@@ -167,8 +167,8 @@ def _run_analysis(db: str, workers: int | None, quiet: bool, grouped_only: bool 
 @main.command()
 @click.option("--workers", type=int, default=None, help="Processes (default: CPU count).")
 @click.option("--grouped-only", is_flag=True,
-              help="Only articles in events of two or more articles (after `stories --update --group-first`): "
-                   "what the comparisons need. Repeat with `stories --update` until nothing is left.")
+              help="Only articles in events of two or more articles (after `stories --group-first update`): "
+                   "what the comparisons need. Repeat both until nothing is left to analyse.")
 @click.option("--quiet", "-q", is_flag=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 @click.pass_context
