@@ -42,13 +42,6 @@ sys.path.insert(0, str(HERE))
 
 from stories_data import DEFAULT_ALLSIDES  # noqa: E402
 
-def cheap_features(article):
-    """StoryFeatures without spaCy: the library's :func:`storydiff.stories.features.name_features`."""
-    from storydiff.stories.features import name_features
-
-    return name_features(article)
-
-
 def _prepare(args):
     from storydiff.ingest.prepare import prepare_record
     from storydiff.ingest.sources import json_to_record
@@ -90,7 +83,7 @@ def _reset_hwm() -> None:
 def run_size(path: str, size: int | None, add: int, workers: int) -> dict:
     from storydiff.store.sqlite import SQLiteStore
     from storydiff.stories import update_stories
-    from storydiff.stories.features import FEATURES_VERSION
+    from storydiff.stories.features import NAMES_VERSION, name_features
 
     articles = load(path, None if size is None else size + add, workers)
     base, extra = (articles[:-add], articles[-add:]) if add else (articles, [])
@@ -101,7 +94,7 @@ def run_size(path: str, size: int | None, add: int, workers: int) -> dict:
             for i in range(0, len(batch), 512):
                 chunk = batch[i:i + 512]
                 store.write_batch(store.begin_run("bench", []), chunk, {}, {}, [], [])
-                store.write_story_features([(a.id, a.text_hash, FEATURES_VERSION, cheap_features(a).to_json())
+                store.write_story_features([(a.id, a.text_hash, NAMES_VERSION, name_features(a).to_json())
                                             for a in chunk])
 
         put(base)
