@@ -13,7 +13,7 @@ workers) and the peak resident memory of the stage's processes (measured in a ch
 not carry over), and how much CPU other programs used meanwhile (the machine is shared; CPU seconds do not depend on
 that, wall seconds do). In the same run it times spaCy parsing alone on --parse-sample of the articles and the
 analysis stage on the same ones in one process, and prints the ratio. With --add K it then ingests and processes the
-next K articles into the size-N store, so the cost of an increment on a large store can be compared with K articles
+next K articles into the size-N store (group first when --stages has ``group``), so the cost of an increment on a large store can be compared with K articles
 alone.
 
 --incremental grows one store instead: size N adds articles [previous N, N) to the store of the previous size, so
@@ -193,10 +193,12 @@ def run_size(label: str, n: int, db: str, part: str, stages: list[str], workers:
     return out
 
 
-def run_increment(args, tmp: str, db: str, start: int, label: str) -> dict:
+def run_increment(args, tmp: str, db: str, start: int, label: str, stages: list[str]) -> dict:
     extra = os.path.join(tmp, f"extra-{label}.jsonl.gz")
     k = write_slice(args.data, extra, start, args.add)
-    added = [run_stage(stage, db, extra, args.workers) for stage in ("ingest", "analysis", "stories")]
+    # the increment goes the way the store was built: group first if its stages did
+    steps = ("ingest", "group", "analysis-grouped") if "group" in stages else ("ingest", "analysis", "stories")
+    added = [run_stage(stage, db, extra, args.workers) for stage in steps]
     increment = {"articles": k, "stages": added, "total_s": round(sum(s["seconds"] for s in added), 1),
                  "cpu_s": round(sum(s["cpu_s"] for s in added), 1)}
     print(json.dumps({"size": label, "increment": increment}), flush=True)
@@ -261,7 +263,7 @@ def main() -> int:
         if args.add and size is not None:
             copy = os.path.join(tmp.name, f"store-{size_text}-plus.db")
             copy_store(db, copy)
-            entry["increment"] = run_increment(args, tmp.name, copy, size, size_text)
+            entry["increment"] = run_increment(args, tmp.name, copy, size, size_text, stages)
             os.remove(copy)
         report["sizes"].append(entry)
     if args.parse_sample:

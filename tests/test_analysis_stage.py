@@ -85,6 +85,38 @@ def test_analyze_command(tmp_path, seeds):
     assert result.exit_code == 0 and "CONFLICTING" in result.output
 
 
+def test_group_first_command(tmp_path, seeds):
+    """`ingest --analyze --group-first` groups before parsing and parses the articles of multi-article events;
+    `analyze --group-first` then has nothing left to do, and `--group-first` without `--analyze` is refused."""
+    import json as _json
+
+    from click.testing import CliRunner
+
+    from storydiff.cli import main
+    from storydiff.store import open_store
+
+    db = str(tmp_path / "g.db")
+    runner = CliRunner()
+    refused = runner.invoke(main, ["--db", db, "ingest", str(seeds), "--group-first", "--quiet"])
+    assert refused.exit_code == 2 and "--analyze" in refused.output
+    result = runner.invoke(main, ["--db", db, "ingest", str(seeds), "--analyze", "--group-first", "--quiet"])
+    assert result.exit_code == 0, result.output
+    with open_store(db) as store:
+        from storydiff.analysis import STAGE, VERSION
+
+        pending = set(store.pending_analysis(STAGE, VERSION))
+        members = store.event_members([eid for eid, *_ in store.get_events()])
+        grouped = {a for m in members.values() if len(m) >= 2 for a, _ in m}
+        total = store.count_articles()
+    assert grouped and not (grouped & pending) and len(pending) < total
+    result = runner.invoke(main, ["--db", db, "analyze", "--group-first", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = _json.loads(result.output)
+    assert (summary["rounds"], summary["analysed"], summary["alone"]) == (0, 0, len(pending))
+    both = runner.invoke(main, ["--db", db, "analyze", "--group-first", "--grouped-only"])
+    assert both.exit_code == 2
+
+
 ODD_TEXTS = [
     "",
     "   ",

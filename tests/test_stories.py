@@ -528,3 +528,30 @@ def test_group_first_analyses_only_the_grouped_and_ends_in_the_same_events(tmp_p
         assert analysed == {a for group in first if len(group) >= 2 for a in group}
         assert analysed < {a.id for a in articles}                     # some articles were never parsed
     assert first == full
+
+
+def test_group_first_runs_the_rounds_itself_and_resumes(tmp_path, corpus):
+    """``group_first`` (what `storydiff analyze --group-first` runs) does the rounds above with the real analysis
+    stage: the same events as the full path, only the grouped articles parsed, and a second call has nothing to do."""
+    from storydiff.analysis import STAGE, VERSION
+    from storydiff.stories import group_first
+
+    articles, _, _ = corpus
+    with SQLiteStore(tmp_path / "full.db") as store:
+        add(store, corpus)
+        update_stories(store)
+        full = partition(store)
+    steps: list[str] = []
+    with SQLiteStore(tmp_path / "first.db") as store:
+        store.write_batch(store.begin_run("test", []), articles, {}, {}, [], [])
+        summary = group_first(store, workers=1, on_progress=lambda step, done, total: steps.append(step))
+        first = partition(store)
+        unparsed = set(store.pending_analysis(STAGE, VERSION))
+        again = group_first(store, workers=1)
+        assert partition(store) == first
+    assert first == full
+    assert summary.rounds >= 1 and summary.analysed == len(articles) - len(unparsed) > 0
+    assert summary.alone == len(unparsed) > 0
+    assert all(len(group) == 1 for group in first if group & unparsed)     # only articles alone stay unparsed
+    assert "analyse 1" in steps and "embed" in steps
+    assert (again.rounds, again.analysed, again.alone) == (0, 0, len(unparsed))

@@ -72,9 +72,12 @@ def main(ctx: click.Context, db: str | None) -> None:
 @click.option("--analyze", "then_analyze", is_flag=True,
               help="Then run the analysis stage and group articles into events (`storydiff analyze`, "
                    "`storydiff stories update`).")
+@click.option("--group-first", is_flag=True,
+              help="With --analyze: group first and parse only the articles of multi-article events "
+                   "(`storydiff analyze --group-first`).")
 @click.pass_context
 def ingest(ctx: click.Context, paths: tuple[str, ...], field_map: tuple[str, ...], workers: int | None,
-           quiet: bool, as_json: bool, then_analyze: bool) -> None:
+           quiet: bool, as_json: bool, then_analyze: bool, group_first: bool) -> None:
     """Read articles from PATHS (files, directories, or - for stdin) into the store.
 
     Reads plain text (with a key: value header or a sidecar .json), HTML pages, JSON Lines / JSON, WARC archives and
@@ -119,7 +122,13 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], field_map: tuple[str, ...
         }, ensure_ascii=False))
     elif not quiet:
         _print_summary(summary, ctx.obj["db"])
-    if then_analyze:
+    if group_first and not then_analyze:
+        raise click.UsageError("--group-first goes with --analyze")
+    if then_analyze and group_first:
+        from .stories import DEFAULT_EMBEDDER
+
+        _run_group_first(ctx.obj["db"], workers, DEFAULT_EMBEDDER, quiet or as_json)
+    elif then_analyze:
         _run_analysis(ctx.obj["db"], workers, quiet or as_json)
         from .stories import DEFAULT_EMBEDDER
 
@@ -164,16 +173,65 @@ def _run_analysis(db: str, workers: int | None, quiet: bool, grouped_only: bool 
     return summary
 
 
+def _run_group_first(db: str, workers: int | None, embedder: str, quiet: bool):
+    from .stories import group_first
+
+    store = _open(db)
+    err_console = _console(stderr=True)
+    try:
+        if not quiet and err_console.is_terminal:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                          TimeRemainingColumn(), console=err_console, transient=True) as bar:
+                task = bar.add_task("group", total=None)
+
+                def on_progress(step, done, total):
+                    bar.update(task, description=step, completed=done, total=total)
+
+                summary = group_first(store, workers=workers, embedder=embedder, on_progress=on_progress)
+        else:
+            summary = group_first(store, workers=workers, embedder=embedder)
+    except StorydiffError as err:
+        raise click.ClickException(str(err)) from None
+    finally:
+        store.close()
+    if not quiet:
+        last = summary.last
+        err_console.print(
+            f"group first: {summary.analysed} articles analysed in {summary.rounds} rounds, {summary.alone} alone in "
+            f"their event left unanalysed (`storydiff analyze` parses them too); {last.events} events re-clustered "
+            f"last, {last.storylines} storylines, {summary.seconds:.1f} s")
+    return summary
+
+
 @main.command()
 @click.option("--workers", type=int, default=None, help="Processes (default: CPU count).")
+@click.option("--group-first", is_flag=True,
+              help="Group the articles on their names before parsing, and analyse only the articles of events of two "
+                   "or more articles (what the comparisons need), regrouping after each round until none is left. "
+                   "Also updates the stories. Much less parsing on a large corpus; articles alone in their event "
+                   "stay unanalysed.")
 @click.option("--grouped-only", is_flag=True,
-              help="Only articles in events of two or more articles (after `stories --group-first update`): "
-                   "what the comparisons need. Repeat both until nothing is left to analyse.")
+              help="One round of the above by hand: only articles in events of two or more articles (after "
+                   "`stories --group-first update`).")
+@click.option("--embedder", type=click.Choice(["wordllama", "minilm", "minilm-static"]), default="wordllama",
+              show_default=True, help="With --group-first: the article embedding model (see DEVELOPERS.md).")
 @click.option("--quiet", "-q", is_flag=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 @click.pass_context
-def analyze(ctx: click.Context, workers: int | None, grouped_only: bool, quiet: bool, as_json: bool) -> None:
+def analyze(ctx: click.Context, workers: int | None, group_first: bool, grouped_only: bool, embedder: str,
+            quiet: bool, as_json: bool) -> None:
     """Find entities, quotes with their speakers, and facts in every stored article that is new or changed."""
+    if group_first and grouped_only:
+        raise click.UsageError("--group-first already does what --grouped-only does, round after round")
+    if group_first:
+        summary = _run_group_first(ctx.obj["db"], workers, embedder, quiet or as_json)
+        if as_json:
+            from dataclasses import asdict
+
+            click.echo(json.dumps(asdict(summary)))
+        return
     summary = _run_analysis(ctx.obj["db"], workers, quiet or as_json, grouped_only=grouped_only)
     if as_json:
         click.echo(json.dumps({"analyzed": summary.analyzed, "already_done": summary.already_done,

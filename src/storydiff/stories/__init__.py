@@ -65,6 +65,19 @@ class StoriesSummary:
     seconds: float
 
 
+@dataclass(frozen=True)
+class GroupFirstSummary:
+    """What :func:`group_first` did: ``rounds`` of analysis (each followed by a stories update), ``analysed``
+    articles parsed in all, ``alone``: articles still unanalysed because they are alone in their event (nothing
+    to compare them with; ``storydiff analyze`` parses them too), ``last``: the final stories update."""
+
+    rounds: int
+    analysed: int
+    alone: int
+    last: StoriesSummary
+    seconds: float
+
+
 def _chunks(items: list, size: int) -> Iterator[list]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
@@ -343,6 +356,37 @@ def articles_to_analyze(store) -> list[str]:
     return sorted(a for a, e in event_of.items() if len(members.get(e, ())) >= 2)
 
 
+def group_first(store, *, workers: int | None = None, embedder: str = DEFAULT_EMBEDDER, rules: dict | None = None,
+                on_progress: Callable[[str, int, int], None] | None = None) -> GroupFirstSummary:
+    """Group the store's articles before parsing them, and parse only what the comparisons need: articles the
+    analysis has not seen are grouped on their names (``update_stories(unanalysed="names")``), the articles of
+    events of two or more articles are analysed (:func:`articles_to_analyze`), the stories are updated again (their
+    features now come from the analysis, which can regroup them and bring new articles into multi-article events),
+    and so on until no unanalysed article is in a multi-article event. Articles alone in their event are never
+    parsed. Interrupted, it resumes where it stopped (both stages only do what is not done yet).
+
+    ``on_progress(step, done, total)``: ``step`` is ``"embed"``/``"pairs"`` during a stories update and
+    ``"analyse N"`` during round N's analysis."""
+    from ..analysis import STAGE, VERSION, analyze
+
+    started = time.perf_counter()
+    rounds = analysed = 0
+    last = update_stories(store, embedder=embedder, rules=rules, unanalysed="names", on_progress=on_progress)
+    while todo := articles_to_analyze(store):
+        rounds += 1
+        step = f"analyse {rounds}"
+        report = (lambda done, total, step=step: on_progress(step, done, total)) if on_progress else None
+        done = analyze(store, workers=workers, only=todo, on_progress=report).analyzed
+        if not done:  # every article asked for failed to be analysed: stop rather than loop
+            raise StoriesError(f"{len(todo)} articles could not be analysed (first: {todo[0]}); "
+                               "run `storydiff analyze` to see why")
+        analysed += done
+        last = update_stories(store, embedder=embedder, rules=rules, unanalysed="names", on_progress=on_progress)
+    alone = len(store.pending_analysis(STAGE, VERSION))
+    return GroupFirstSummary(rounds=rounds, analysed=analysed, alone=alone, last=last,
+                             seconds=time.perf_counter() - started)
+
+
 def list_events(store, *, min_articles: int = 1) -> list[dict]:
     """Every event (``id``, ``storyline``, and its record: title, articles by outlet, dates, why), in time order
     (events with no date in their text last, by publication date)."""
@@ -431,4 +475,5 @@ def pin_article(store, article_id: str, event: str, *, note: str = "", embedder:
 
 __all__ = ["update_stories", "StoriesSummary", "StoriesError", "list_events", "list_storylines", "timeline",
            "merge_events", "split_event", "pin_article", "load_records", "cluster_events", "ArticleRecord",
-           "Decision", "Event", "story_features", "StoryFeatures", "articles_to_analyze", "name_features"]
+           "Decision", "Event", "story_features", "StoryFeatures", "articles_to_analyze", "name_features",
+           "group_first", "GroupFirstSummary"]
