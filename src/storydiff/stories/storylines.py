@@ -12,6 +12,7 @@ than ``max_storyline`` events (a subject covered without pause) is cut on strict
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
@@ -64,9 +65,11 @@ def link_profiles(pa: tuple, pb: tuple, rules: dict | None = None) -> dict | Non
     if not shared:  # checked first: it is cheap, and most candidate pairs of events fail it
         return None
     actors = sorted(shared, key=lambda k: (-min(na[k], nb[k]), k))
-    small, large = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
-    score = (w["vector"] * float(va @ vb) + w["lexical"] * sum(x * large.get(t, 0.0) for t, x in small.items())
-             + w["entities"] * sum(x * nb.get(k, 0.0) for k, x in na.items()) / (names_a * names_b))
+    # dot products over the shared keys only (found by a set intersection in C: pooled profiles of large events hold
+    # thousands of words); fsum is exact, so the result does not depend on the order of the intersection
+    lexical = math.fsum(ta[t] * tb[t] for t in ta.keys() & tb.keys())
+    named = math.fsum(na[k] * nb[k] for k in na.keys() & nb.keys())
+    score = w["vector"] * float(va @ vb) + w["lexical"] * lexical + w["entities"] * named / (names_a * names_b)
     if score < rules["storyline_threshold"]:
         return None
     return {"score": round(score, 4), "actors": [da[k] for k in actors[:6]]}
