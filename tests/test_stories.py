@@ -555,3 +555,25 @@ def test_group_first_runs_the_rounds_itself_and_resumes(tmp_path, corpus):
     assert all(len(group) == 1 for group in first if group & unparsed)     # only articles alone stay unparsed
     assert "analyse 1" in steps and "embed" in steps
     assert (again.rounds, again.analysed, again.alone) == (0, 0, len(unparsed))
+
+
+def test_articles_to_analyze_linked_adds_singletons_with_a_pair_at_the_cut(tmp_path, corpus):
+    """``linked=True`` also selects unanalysed articles alone in their event that have a stored pair at or above the
+    event threshold; a pair below it, or ``linked=False``, does not."""
+    from storydiff.stories import articles_to_analyze
+
+    articles, _, _ = corpus
+    with SQLiteStore(tmp_path / "l.db") as store:
+        store.write_batch(store.begin_run("test", []), articles, {}, {}, [], [])
+        update_stories(store, unanalysed="names")
+        grouped = articles_to_analyze(store)
+        alone = sorted({a.id for a in articles} - set(grouped))
+        assert alone and grouped
+        from storydiff.stories.features import load_rules
+
+        cut = load_rules()["event_threshold"]
+        store.replace_story_edges(alone, [tuple(sorted((alone[0], grouped[0]))) + (cut - 0.2, "{}")])
+        assert articles_to_analyze(store, linked=True) == grouped
+        store.replace_story_edges(alone, [tuple(sorted((alone[0], grouped[0]))) + (cut + 0.01, "{}")])
+        assert articles_to_analyze(store) == grouped
+        assert articles_to_analyze(store, linked=True) == sorted(grouped + [alone[0]])

@@ -343,36 +343,49 @@ def _update_storylines(store, new_events: list[Event], old_storylines: set[str],
 # --- reading
 
 
-def articles_to_analyze(store) -> list[str]:
+def articles_to_analyze(store, *, linked: bool = False, rules: dict | None = None) -> list[str]:
     """Articles in events of two or more articles that have no analysis of their current text: after grouping with
     ``update_stories(store, unanalysed="names")``, what the comparisons need analysed (an article alone in its
     event has nothing to be compared with). Analyse them, update the stories again (their features are then made
-    from the analysis, which can regroup them), and repeat until this is empty."""
+    from the analysis, which can regroup them), and repeat until this is empty.
+
+    ``linked``: also the unanalysed articles alone in their event that have a pair scoring at or above the event
+    threshold (``rules``, default the stories rules) with another article: the clustering kept them apart on their
+    names alone, and what the analysis adds (entity labels, surnames, facts, dates) can join them."""
     from ..analysis import STAGE, VERSION
 
     pending = store.pending_analysis(STAGE, VERSION)
     event_of = store.events_of(pending) if pending else {}
     members = store.event_members(sorted(set(event_of.values())))
-    return sorted(a for a, e in event_of.items() if len(members.get(e, ())) >= 2)
+    wanted = {a for a, e in event_of.items() if len(members.get(e, ())) >= 2}
+    if linked:
+        alone = {a for a in event_of if a not in wanted}
+        threshold = (rules or load_rules())["event_threshold"]
+        for a, b, _ in store.story_links(sorted(alone), threshold):
+            wanted.update(x for x in (a, b) if x in alone)
+    return sorted(wanted)
 
 
 def group_first(store, *, workers: int | None = None, embedder: str = DEFAULT_EMBEDDER, rules: dict | None = None,
-                on_progress: Callable[[str, int, int], None] | None = None) -> GroupFirstSummary:
+                linked: bool = True, on_progress: Callable[[str, int, int], None] | None = None) -> GroupFirstSummary:
     """Group the store's articles before parsing them, and parse only what the comparisons need: articles the
     analysis has not seen are grouped on their names (``update_stories(unanalysed="names")``), the articles of
     events of two or more articles are analysed (:func:`articles_to_analyze`), the stories are updated again (their
     features now come from the analysis, which can regroup them and bring new articles into multi-article events),
     and so on until no unanalysed article is in a multi-article event. Articles alone in their event are never
-    parsed. Interrupted, it resumes where it stopped (both stages only do what is not done yet).
+    parsed, except (``linked``, the default) those with a pair at the event threshold that the clustering on names
+    kept apart (:func:`articles_to_analyze`). Interrupted, it resumes where it stopped (both stages only do what is
+    not done yet).
 
     ``on_progress(step, done, total)``: ``step`` is ``"embed"``/``"pairs"`` during a stories update and
     ``"analyse N"`` during round N's analysis."""
     from ..analysis import STAGE, VERSION, analyze
 
     started = time.perf_counter()
+    rules = rules or load_rules(embedder=embedder)
     rounds = analysed = 0
     last = update_stories(store, embedder=embedder, rules=rules, unanalysed="names", on_progress=on_progress)
-    while todo := articles_to_analyze(store):
+    while todo := articles_to_analyze(store, linked=linked, rules=rules):
         rounds += 1
         step = f"analyse {rounds}"
         report = (lambda done, total, step=step: on_progress(step, done, total)) if on_progress else None
