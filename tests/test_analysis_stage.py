@@ -3,6 +3,7 @@ records stored with the stage name and version and read back unchanged."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -98,7 +99,7 @@ def test_group_first_command(tmp_path, seeds):
     db = str(tmp_path / "g.db")
     runner = CliRunner()
     refused = runner.invoke(main, ["--db", db, "ingest", str(seeds), "--group-first", "--quiet"])
-    assert refused.exit_code == 2 and "--analyze" in refused.output
+    assert refused.exit_code == 2 and "--analyze" in refused.output and not os.path.exists(db)
     result = runner.invoke(main, ["--db", db, "ingest", str(seeds), "--analyze", "--group-first", "--quiet"])
     assert result.exit_code == 0, result.output
     with open_store(db) as store:

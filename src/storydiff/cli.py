@@ -87,6 +87,8 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], field_map: tuple[str, ...
     from .ingest import ingest as run_ingest
     from .ingest.sources import parse_field_map
 
+    if group_first and not then_analyze:  # refused before anything is read
+        raise click.UsageError("--group-first goes with --analyze")
     try:
         mapping = parse_field_map(list(field_map))
     except ValueError as err:
@@ -122,8 +124,6 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], field_map: tuple[str, ...
         }, ensure_ascii=False))
     elif not quiet:
         _print_summary(summary, ctx.obj["db"])
-    if group_first and not then_analyze:
-        raise click.UsageError("--group-first goes with --analyze")
     if then_analyze and group_first:
         from .stories import DEFAULT_EMBEDDER
 
