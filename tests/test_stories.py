@@ -577,3 +577,27 @@ def test_articles_to_analyze_linked_adds_singletons_with_a_pair_at_the_cut(tmp_p
         store.replace_story_edges(alone, [tuple(sorted((alone[0], grouped[0]))) + (cut + 0.01, "{}")])
         assert articles_to_analyze(store) == grouped
         assert articles_to_analyze(store, linked=True) == sorted(grouped + [alone[0]])
+
+
+@pytest.mark.parametrize("scores, expected", [
+    # a, b form a cluster; c's best pair (with b) reaches the cut: c joins them
+    ({("a", "b"): 0.9, ("b", "c"): 0.8, ("a", "c"): 0.1}, [["a", "b", "c"]]),
+    # c's best pair is below the cut: c stays alone
+    ({("a", "b"): 0.9, ("b", "c"): 0.7, ("a", "c"): 0.1}, [["a", "b"], ["c"]]),
+    # two clusters; c's best pair is with d (0.8 against 0.76): c joins d's cluster
+    ({("a", "b"): 0.9, ("d", "e"): 0.9, ("a", "c"): 0.76, ("c", "d"): 0.8}, [["a", "b"], ["c", "d", "e"]]),
+    # a tie between the clusters goes to the lowest article id
+    ({("a", "b"): 0.9, ("d", "e"): 0.9, ("a", "c"): 0.8, ("c", "e"): 0.8}, [["a", "b", "c"], ["d", "e"]]),
+    # alone articles are never joined to each other, only to clusters average linkage formed
+    ({("a", "b"): 0.2}, [["a"], ["b"]]),
+])
+def test_attach_alone(scores, expected):
+    """An article average linkage leaves alone joins the cluster holding its best pair if that pair reaches the cut."""
+    from storydiff.stories.events import _attach_alone, _average_linkage
+
+    ids = sorted({x for pair in scores for x in pair})
+    matrix = np.full((len(ids), len(ids)), -1.0)
+    for (x, y), s in scores.items():
+        matrix[ids.index(x), ids.index(y)] = matrix[ids.index(y), ids.index(x)] = s
+    clusters = _average_linkage(ids, matrix, 0.75)
+    assert _attach_alone(ids, matrix, clusters, 0.75) == expected

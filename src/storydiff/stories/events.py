@@ -14,9 +14,10 @@ their tally or their date: that is what keeps them apart.
 How events are formed: the corpus is cut into parts (:class:`EventParts`): the connected components of the graph of
 pairs scoring at least ``event_threshold``, where a component over ``max_component`` articles is cut on stricter
 pairs (``part_step`` higher at a time) until it fits. Average linkage cut at ``event_threshold`` runs on each part
-(:func:`cluster_part`). Every cluster that average linkage can form at that cut is connected by pairs scoring at
-least the cut (a merge needs one pair at or above the mean), so for components that fit this is exactly clustering
-the whole corpus at once. Parts are local (finding one reads a bounded neighbourhood) and depend only on the graph,
+(:func:`cluster_part`); an article it leaves alone then joins the cluster holding its best pair if that pair
+reaches the cut (``attach_alone``). Every cluster that average linkage can form at that cut is connected by pairs
+scoring at least the cut (a merge needs one pair at or above the mean), and so is every article attached, so for
+components that fit this is exactly clustering the whole corpus at once. Parts are local (finding one reads a bounded neighbourhood) and depend only on the graph,
 which is what makes an incremental update cost what its new articles cost, and the result independent of order.
 Members are sorted by article id before clustering, so the input order does not matter.
 """
@@ -493,7 +494,36 @@ def cluster_part(records: Sequence[ArticleRecord], rules: dict | None = None) ->
     ids = [r.article_id for r in records]
     if len(records) <= 1:
         return [ids] if ids else []
-    return _average_linkage(ids, score_matrix(records, rules=rules).astype(np.float64), rules["event_threshold"])
+    scores = score_matrix(records, rules=rules).astype(np.float64)
+    clusters = _average_linkage(ids, scores, rules["event_threshold"])
+    if rules.get("attach_alone"):
+        clusters = _attach_alone(ids, scores, clusters, rules["event_threshold"])
+    return clusters
+
+
+def _attach_alone(ids: list[str], scores: np.ndarray, clusters: list[list[str]], threshold: float
+                  ) -> list[list[str]]:
+    """Articles that average linkage left alone join the cluster (of two or more) holding their best pair, when that
+    pair scores at least ``threshold``: a report tied strongly to one account of a happening but loosely to the rest
+    (a follow-up, a short brief, an opinion piece on it). Each is placed against the clusters as average linkage left
+    them (never against another article placed this way), so the result does not depend on any order; ties go to
+    the lowest article id."""
+    groups = [c for c in clusters if len(c) >= 2]
+    alone = [c[0] for c in clusters if len(c) == 1]
+    if not groups or not alone:
+        return clusters
+    pos = {a: i for i, a in enumerate(ids)}
+    members = sorted(a for g in groups for a in g)
+    owner = {a: k for k, g in enumerate(groups) for a in g}
+    block = scores[np.ix_([pos[a] for a in alone], [pos[b] for b in members])]
+    best = block.argmax(axis=1)  # the first maximum: members are sorted, so ties go to the lowest id
+    out = [list(g) for g in groups]
+    for row, a in enumerate(alone):
+        if block[row, best[row]] >= threshold:
+            out[owner[members[best[row]]]].append(a)
+        else:
+            out.append([a])
+    return sorted((sorted(g) for g in out), key=lambda g: g[0])
 
 
 def decision_units(parts: Iterable[Sequence[str]], decisions: Sequence[Decision]) -> list[list[str]]:
