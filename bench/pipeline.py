@@ -24,8 +24,8 @@ copies of those stores (stories and comparison from scratch on each size, then -
 Group first (stages ``group`` and ``analysis-grouped`` in place of ``analysis`` and ``stories``): every article is
 grouped on its names before any parse (``update_stories(unanalysed="names")``), then only the articles of events of
 two or more articles are analysed (``articles_to_analyze``), regrouped on their analysis, and so on until none is
-left; articles alone in their event are never parsed (except, unless --no-linked, those with a pair at the event
-threshold: ``group_first``'s default). The stories updates between rounds count in that stage.
+left; articles alone in their event are never parsed (except, with --linked, those with a pair at the event
+threshold: ``group_first(linked=True)``). The stories updates between rounds count in that stage.
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ def _stage(name: str, db: str, args: tuple, queue) -> None:
 
         analysed = rounds = 0
         stories_cpu = 0.0
-        linked = os.environ.get("STORYDIFF_BENCH_LINKED", "1") == "1"  # --no-linked sets 0
+        linked = os.environ.get("STORYDIFF_BENCH_LINKED", "0") == "1"  # set by --linked
         while todo := articles_to_analyze(store, linked=linked):
             analysed += analyze(store, workers=args[1], only=todo).analyzed
             cpu = time.process_time()
@@ -220,12 +220,11 @@ def main() -> int:
     parser.add_argument("--from-stores", help="run --stages on copies of the stores kept in this folder")
     parser.add_argument("--start-from", help="with --incremental: grow a copy of this kept store (its articles must be "
                         "the first ones of DATA) instead of an empty one")
-    parser.add_argument("--no-linked", action="store_true",
-                        help="group first: analyse only the articles of multi-article events, not also those alone "
-                             "with a pair at the event threshold (articles_to_analyze(linked=False); the behaviour "
-                             "before 2026-12-06 afternoon)")
+    parser.add_argument("--linked", action="store_true",
+                        help="group first: also analyse the articles alone in their event that have a pair at the "
+                             "event threshold (articles_to_analyze(linked=True), group_first(linked=True))")
     args = parser.parse_args()
-    os.environ["STORYDIFF_BENCH_LINKED"] = "0" if args.no_linked else "1"  # read by the spawned stage processes
+    os.environ["STORYDIFF_BENCH_LINKED"] = "1" if args.linked else "0"  # read by the spawned stage processes
     stages = args.stages.split(",")
     tmp = tempfile.TemporaryDirectory()
     report = {"data": args.data, "workers": args.workers, "incremental": args.incremental, "sizes": []}

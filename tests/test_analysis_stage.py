@@ -116,6 +116,9 @@ def test_group_first_command(tmp_path, seeds):
     assert (summary["rounds"], summary["analysed"], summary["alone"]) == (0, 0, len(pending))
     both = runner.invoke(main, ["--db", db, "analyze", "--group-first", "--grouped-only"])
     assert both.exit_code == 2
+    assert runner.invoke(main, ["--db", db, "analyze", "--linked"]).exit_code == 2
+    linked = runner.invoke(main, ["--db", db, "analyze", "--group-first", "--linked", "--json"])
+    assert linked.exit_code == 0 and _json.loads(linked.output)["alone"] <= len(pending)
 
 
 ODD_TEXTS = [

@@ -75,9 +75,12 @@ def main(ctx: click.Context, db: str | None) -> None:
 @click.option("--group-first", is_flag=True,
               help="With --analyze: group first and parse only the articles of multi-article events "
                    "(`storydiff analyze --group-first`).")
+@click.option("--linked", is_flag=True,
+              help="With --group-first: also parse articles alone in their event that have a pair at the event "
+                   "threshold (events closer to the full path's, more parsing).")
 @click.pass_context
 def ingest(ctx: click.Context, paths: tuple[str, ...], field_map: tuple[str, ...], workers: int | None,
-           quiet: bool, as_json: bool, then_analyze: bool, group_first: bool) -> None:
+           quiet: bool, as_json: bool, then_analyze: bool, group_first: bool, linked: bool) -> None:
     """Read articles from PATHS (files, directories, or - for stdin) into the store.
 
     Reads plain text (with a key: value header or a sidecar .json), HTML pages, JSON Lines / JSON, WARC archives and
@@ -89,6 +92,8 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], field_map: tuple[str, ...
 
     if group_first and not then_analyze:  # refused before anything is read
         raise click.UsageError("--group-first goes with --analyze")
+    if linked and not group_first:
+        raise click.UsageError("--linked goes with --group-first")
     try:
         mapping = parse_field_map(list(field_map))
     except ValueError as err:
@@ -127,7 +132,7 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], field_map: tuple[str, ...
     if then_analyze and group_first:
         from .stories import DEFAULT_EMBEDDER
 
-        _run_group_first(ctx.obj["db"], workers, DEFAULT_EMBEDDER, quiet or as_json)
+        _run_group_first(ctx.obj["db"], workers, DEFAULT_EMBEDDER, quiet or as_json, linked)
     elif then_analyze:
         _run_analysis(ctx.obj["db"], workers, quiet or as_json)
         from .stories import DEFAULT_EMBEDDER
@@ -173,7 +178,7 @@ def _run_analysis(db: str, workers: int | None, quiet: bool, grouped_only: bool 
     return summary
 
 
-def _run_group_first(db: str, workers: int | None, embedder: str, quiet: bool):
+def _run_group_first(db: str, workers: int | None, embedder: str, quiet: bool, linked: bool = False):
     from .stories import group_first
 
     store = _open(db)
@@ -189,9 +194,10 @@ def _run_group_first(db: str, workers: int | None, embedder: str, quiet: bool):
                 def on_progress(step, done, total):
                     bar.update(task, description=step, completed=done, total=total)
 
-                summary = group_first(store, workers=workers, embedder=embedder, on_progress=on_progress)
+                summary = group_first(store, workers=workers, embedder=embedder, linked=linked,
+                                      on_progress=on_progress)
         else:
-            summary = group_first(store, workers=workers, embedder=embedder)
+            summary = group_first(store, workers=workers, embedder=embedder, linked=linked)
     except StorydiffError as err:
         raise click.ClickException(str(err)) from None
     finally:
@@ -215,18 +221,23 @@ def _run_group_first(db: str, workers: int | None, embedder: str, quiet: bool):
 @click.option("--grouped-only", is_flag=True,
               help="One round of the above by hand: only articles in events of two or more articles (after "
                    "`stories --group-first update`).")
+@click.option("--linked", is_flag=True,
+              help="With --group-first: also parse articles alone in their event that have a pair at the event "
+                   "threshold (events closer to the full path's, more parsing).")
 @click.option("--embedder", type=click.Choice(["wordllama", "minilm", "minilm-static"]), default="wordllama",
               show_default=True, help="With --group-first: the article embedding model (see DEVELOPERS.md).")
 @click.option("--quiet", "-q", is_flag=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 @click.pass_context
-def analyze(ctx: click.Context, workers: int | None, group_first: bool, grouped_only: bool, embedder: str,
-            quiet: bool, as_json: bool) -> None:
+def analyze(ctx: click.Context, workers: int | None, group_first: bool, grouped_only: bool, linked: bool,
+            embedder: str, quiet: bool, as_json: bool) -> None:
     """Find entities, quotes with their speakers, and facts in every stored article that is new or changed."""
     if group_first and grouped_only:
         raise click.UsageError("--group-first already does what --grouped-only does, round after round")
+    if linked and not group_first:
+        raise click.UsageError("--linked goes with --group-first")
     if group_first:
-        summary = _run_group_first(ctx.obj["db"], workers, embedder, quiet or as_json)
+        summary = _run_group_first(ctx.obj["db"], workers, embedder, quiet or as_json, linked)
         if as_json:
             from dataclasses import asdict
 
