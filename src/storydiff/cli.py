@@ -62,6 +62,11 @@ def main(ctx: click.Context, db: str | None) -> None:
     ctx.obj = {"db": db or "storydiff.db"}
 
 
+_linked_option = click.option(
+    "--linked", is_flag=True, help="With --group-first: also parse articles alone in their event that have a pair at "
+                                   "the event threshold (events closer to the full path's, more parsing).")
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--map", "field_map", multiple=True, metavar="FIELD=NAME",
@@ -75,9 +80,7 @@ def main(ctx: click.Context, db: str | None) -> None:
 @click.option("--group-first", is_flag=True,
               help="With --analyze: group first and parse only the articles of multi-article events "
                    "(`storydiff analyze --group-first`).")
-@click.option("--linked", is_flag=True,
-              help="With --group-first: also parse articles alone in their event that have a pair at the event "
-                   "threshold (events closer to the full path's, more parsing).")
+@_linked_option
 @click.pass_context
 def ingest(ctx: click.Context, paths: tuple[str, ...], field_map: tuple[str, ...], workers: int | None,
            quiet: bool, as_json: bool, then_analyze: bool, group_first: bool, linked: bool) -> None:
@@ -221,9 +224,7 @@ def _run_group_first(db: str, workers: int | None, embedder: str, quiet: bool, l
 @click.option("--grouped-only", is_flag=True,
               help="One round of the above by hand: only articles in events of two or more articles (after "
                    "`stories --group-first update`).")
-@click.option("--linked", is_flag=True,
-              help="With --group-first: also parse articles alone in their event that have a pair at the event "
-                   "threshold (events closer to the full path's, more parsing).")
+@_linked_option
 @click.option("--embedder", type=click.Choice(["wordllama", "minilm", "minilm-static"]), default="wordllama",
               show_default=True, help="With --group-first: the article embedding model (see DEVELOPERS.md).")
 @click.option("--quiet", "-q", is_flag=True)
