@@ -13,8 +13,8 @@ workers) and the peak resident memory of the stage's processes (measured in a ch
 not carry over), and how much CPU other programs used meanwhile (the machine is shared; CPU seconds do not depend on
 that, wall seconds do). In the same run it times spaCy parsing alone on --parse-sample of the articles and the
 analysis stage on the same ones in one process, and prints the ratio. With --add K it then ingests and processes the
-next K articles into the size-N store (group first when --stages has ``group``), so the cost of an increment on a large store can be compared with K articles
-alone.
+next K articles into the size-N store (group first when --stages has ``group``), so the cost of an increment on a
+large store can be compared with K articles alone.
 
 --incremental grows one store instead: size N adds articles [previous N, N) to the store of the previous size, so
 each stage's figures are for that increment on a store of the previous size (the whole corpus is analysed once, not

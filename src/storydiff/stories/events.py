@@ -17,8 +17,9 @@ pairs (``part_step`` higher at a time) until it fits. Average linkage cut at ``e
 (:func:`cluster_part`); an article it leaves alone then joins the cluster holding its best pair if that pair
 reaches the cut (``attach_alone``). Every cluster that average linkage can form at that cut is connected by pairs
 scoring at least the cut (a merge needs one pair at or above the mean), and so is every article attached, so for
-components that fit this is exactly clustering the whole corpus at once. Parts are local (finding one reads a bounded neighbourhood) and depend only on the graph,
-which is what makes an incremental update cost what its new articles cost, and the result independent of order.
+components that fit this is exactly clustering the whole corpus at once. Parts are local (finding one reads a
+bounded neighbourhood) and depend only on the graph, which is what makes an incremental update cost what its new
+articles cost, and the result independent of order.
 Members are sorted by article id before clustering, so the input order does not matter.
 """
 
