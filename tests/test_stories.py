@@ -601,3 +601,239 @@ def test_attach_alone(scores, expected):
         matrix[ids.index(x), ids.index(y)] = matrix[ids.index(y), ids.index(x)] = s
     clusters = _average_linkage(ids, matrix, 0.75)
     assert _attach_alone(ids, matrix, clusters, 0.75) == expected
+
+
+def _storylines(store) -> list:
+    return sorted((sl["id"], [e["id"] for e in sl["events"]], sl["why"]) for sl in list_storylines(store))
+
+
+def test_storylines_put_off_or_interrupted_are_caught_up(tmp_path, corpus, monkeypatch):
+    """Events written without a storyline pass are marked in the store: the next pass (or update) regroups around
+    them, so a pass put off (group first) or interrupted gives the storylines of an uninterrupted run."""
+    import storydiff.stories
+    from storydiff.stories import update_storylines
+
+    with SQLiteStore(tmp_path / "ref.db") as ref:
+        add(ref, corpus)
+        update_stories(ref)
+        expected = _storylines(ref)
+        assert ref.unlinked_events() == [] and ref.stale_storylines() == []
+    assert len(expected) == 1
+    with SQLiteStore(tmp_path / "later.db") as store:
+        add(store, corpus)
+        assert update_stories(store, regroup_storylines=False).storylines == 0
+        assert _storylines(store) == [] and len(store.unlinked_events()) == len(list_events(store))
+        assert update_storylines(store) == 1
+        assert _storylines(store) == expected
+        assert store.unlinked_events() == [] and update_storylines(store) == 0   # nothing left to do
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    vote2 = set(ids_of(corpus, "vote2"))
+    with SQLiteStore(tmp_path / "crash.db") as store:
+        add(store, corpus, {a.id for a in corpus[0]} - vote2)
+        update_stories(store)
+        assert _storylines(store) == []                       # one vote: no storyline yet
+        add(store, corpus, vote2)
+        monkeypatch.setattr(storydiff.stories, "update_storylines", crash)
+        with pytest.raises(KeyboardInterrupt):                # events written, storyline pass cut short
+            update_stories(store)
+        monkeypatch.undo()
+        assert update_stories(store).changed == 0             # nothing new for the events, but the pass runs
+        assert _storylines(store) == expected
+
+
+def test_replaced_events_mark_their_storyline_and_drop_their_links(stories_store, corpus):
+    """Replacing an event marks the storyline it was in as stale and drops the links kept for it; the next pass
+    regroups it and keeps the links again."""
+    from storydiff.stories import update_storylines
+
+    store = stories_store
+    expected = _storylines(store)
+    (line_id, line_events, _), = expected
+    kept = store.event_links(line_events)
+    assert [(a, b) for a, b, _, _ in kept] == [tuple(sorted(line_events))]
+    assert json.loads(kept[0][3]) and kept[0][2] >= 0.6                    # the shared actors, the link score
+    vote2 = ids_of(corpus, "vote2")
+    old = store.event_members([store.events_of(vote2)[vote2[0]]])
+    store.replace_events(vote2, [(eid, None, "{}", members) for eid, members in old.items()])
+    assert store.stale_storylines() == [line_id] and store.event_links(line_events) == []
+    assert store.unlinked_events() == sorted(old)
+    assert store.touched_events() == sorted(set(line_events) - set(old))   # the event it was linked to
+    assert update_storylines(store) == 1
+    assert store.touched_events() == []
+    assert store.stale_storylines() == [] and store.event_links(line_events) == kept
+
+
+def _linked_records(spec):
+    """Events of two articles each, and their records: ``spec`` is ``{event: actor}``."""
+    from storydiff.stories.events import Event
+    from storydiff.stories.features import StoryFeatures
+
+    events, records = {}, {}
+    for e, actor in spec.items():
+        events[e] = Event(e, [(f"{e}1", "clustered"), (f"{e}2", "clustered")])
+        for a in events[e].article_ids:
+            entities = ((actor.lower(), "PERSON", 4.0, actor),)
+            records[a] = ArticleRecord(a, np.ones(4, dtype=np.float32) / 2.0, {"harbour": 0.5, "vote": 0.5},
+                                       StoryFeatures(a, None, None, entities))
+    return events, records
+
+
+@pytest.mark.parametrize("fresh", [set(), {"E"}, {"A", "C"}, {"A", "B", "C", "D", "E", "F"}])
+def test_event_links_read_from_an_earlier_pass_equal_links_found_again(fresh):
+    """The links of events kept from an earlier pass, read back, with those of the fresh events found now, give
+    every event the links finding them all again gives -- whatever the order events are asked for in."""
+    from storydiff.stories.storylines import EventLinks
+
+    # A-B-C-D share an actor (linked along the article pairs); E shares none with its candidate D (no link); F has
+    # no pair with anything
+    events, records = _linked_records({"A": "Amara Voss", "B": "Amara Voss", "C": "Amara Voss", "D": "Amara Voss",
+                                       "E": "Jon Pell", "F": "Amara Voss"})
+    pairs = [("A1", "B2", 0.8), ("B1", "C1", 0.9), ("C2", "D1", 0.8), ("D2", "E1", 0.9)]
+    event_of = {a: e for e, ev in events.items() for a in ev.article_ids}
+
+    def make(**kwargs):
+        return EventLinks(lambda ids: {e: events[e] for e in ids if e in events},
+                          lambda ids: {a: event_of[a] for a in ids if a in event_of},
+                          lambda ids: sorted(p for p in pairs if p[0] in ids or p[1] in ids),
+                          lambda ids: {a: records[a] for a in ids if a in records}, **kwargs)
+
+    scratch = make()
+    expected = {e: sorted(x for x, _ in found) for e, found in scratch(sorted(events)).items()}
+    assert expected == {"A": ["B"], "B": ["A", "C"], "C": ["B", "D"], "D": ["C"], "E": [], "F": []}
+    links = [(x, y, link["score"], json.dumps(link["actors"])) for (x, y), link in sorted(scratch.found.items())]
+    earlier = [row for row in links if row[0] not in fresh and row[1] not in fresh]   # what a pass before kept
+    for seed in range(3):
+        order = sorted(events)
+        random.Random(seed).shuffle(order)
+        cached = make(stored=lambda ids: [r for r in earlier if r[0] in ids or r[1] in ids], fresh=fresh)
+        got = {}
+        for e in order:
+            got.update({k: sorted(x for x, _ in v) for k, v in cached([e]).items()})
+        assert got == expected
+        assert cached.new_links() == [row for row in links if row[0] in fresh or row[1] in fresh]
+
+
+def test_a_store_without_kept_links_is_regrouped_once(stories_store):
+    """A store from before links were kept (migrated: every event unlinked, storylines as the old code left them)
+    is regrouped in full by the next pass: storylines whose events now group differently are replaced, not left
+    beside the new ones."""
+    from storydiff.stories import update_storylines
+
+    store = stories_store
+    expected = _storylines(store)
+    (line_id, line_events, _), = expected
+    # what an older pass could leave: the same events under another storyline id
+    store.replace_storylines([line_id], [("sl-older", json.dumps({"events": [{"id": e} for e in line_events]}),
+                                          line_events)])
+    store.conn.execute("UPDATE events SET linked = 0")
+    store.conn.execute("DELETE FROM event_links")
+    store.conn.commit()
+    assert update_storylines(store) == 1
+    assert _storylines(store) == expected
+    assert {sl for _, sl, _, _ in store.get_events()} == {line_id, None}
+
+
+VOTES = [  # what was voted on, who proposed it, what it changes
+    ("the sale of Kestrel Harbour", "Tomas Elwyn", "The Brightwater Shipping Company had offered 40 million crowns."),
+    ("dredging the northern channel", "Ilse Marrow", "Sand banks have closed the channel to large tankers."),
+    ("fishing quotas in the bay", "Paul Dunmore", "Trawler crews say cod stocks have fallen for five years."),
+    ("port tariffs for cargo ships", "Greta Halvorsen", "Container lines threatened to move to Lanford."),
+    ("subsidies for the island ferries", "Oskar Fenn", "Islanders complained about cancelled winter crossings."),
+    ("repairs to the old lighthouse", "Maren Quist", "Storms cracked the lamp room of the 1820 tower."),
+    ("the pay of dock workers", "Henrik Sollie", "Crane operators went on strike twice this spring."),
+    ("new customs rules at the port", "Lena Varga", "Inspectors will scan every refrigerated container."),
+]
+
+
+@pytest.fixture(scope="module")
+def votes():
+    """Eight votes of one assembly on harbour matters, weeks apart, each reported by two outlets: eight events
+    of one subject, which storylines link (and a small ``max_storyline`` cuts)."""
+    articles, gold = [], {}
+    for n, (subject, proposer, detail) in enumerate(VOTES):
+        day = f"2022-{1 + n:02d}-{10 + n:02d}"
+        tally = f"{150 + 7 * n} to {n + 1}"
+        for outlet, title, text in (
+                ("Daily Ledger", f"Assembly backs {proposer}'s plan on {subject}",
+                 (f"The Norhaven Assembly voted {tally} on Thursday to adopt {proposer}'s resolution on {subject}, "
+                  f"Speaker Amara Voss said. {detail}")),
+                ("Morning Courier", f"{proposer} wins vote on {subject}",
+                 (f"Lawmakers in Norhaven adopted a resolution on {subject} by {tally} on Thursday. {detail} "
+                  f"The measure, proposed by {proposer}, was announced by Speaker Amara Voss."))):
+            payload = f"title: {title}\noutlet: {outlet}\ndate: {day}\n\n{text}\n"
+            art = prepare_record(RawRecord(locator=f"votes:{n}:{outlet}", kind="text", payload=payload,
+                                           raw_hash=f"votes-{n}-{outlet}"))
+            articles.append(art)
+            gold[art.id] = f"vote{n}"
+    analyses = {an.article_id: an for an in analyze_articles(articles)}
+    return articles, analyses, gold
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_incremental_storylines_with_cut_parts_equal_one_full_pass(tmp_path, votes, seed):
+    """Storylines updated batch by batch (events replaced as their articles arrive, parts cut on stricter links
+    because ``max_storyline`` is small) end as grouping everything at once does."""
+    from storydiff.stories.features import load_rules
+
+    # every pair of articles a candidate, any shared name an actor: the eight events form one connected group, which
+    # max_storyline cuts on stricter links
+    rules = {**load_rules(), "max_storyline": 5, "part_step": 0.02, "storyline_edge_threshold": -1.0,
+             "storyline_actor_weight": 0.5}
+    with SQLiteStore(tmp_path / "ref.db") as ref:
+        add(ref, votes)
+        update_stories(ref, rules=rules)
+        expected = _storylines(ref)
+        assert len(list_events(ref)) == len(VOTES)
+    assert len(expected) >= 2 and max(len(events) for _, events, _ in expected) <= 5   # the cut did cut
+    articles = list(votes[0])
+    random.Random(seed).shuffle(articles)
+    with SQLiteStore(tmp_path / "inc.db") as store:
+        done = 0
+        for size in (3, 1, 5, 2, 4, len(articles)):
+            batch = articles[done:done + size]
+            if batch:
+                add(store, votes, {a.id for a in batch})
+                update_stories(store, rules=rules)
+            done += size
+        assert _storylines(store) == expected
+
+
+def test_storylines_regroup_around_the_links_of_a_replaced_event(tmp_path, monkeypatch):
+    """An event that leaves takes its links with it, and the group it joined can then fit at a lower cut: the events
+    it was linked to are regrouped (``touched_events``), even when it was in no storyline and what replaces it links
+    to nothing. Event scores come from a table here, so the graph is exactly the one drawn."""
+    import storydiff.stories
+    import storydiff.stories.storylines as lines
+    from storydiff.stories import update_storylines
+    from storydiff.stories.features import load_rules
+
+    # A-B 0.9, B-C 0.7, C-D 0.7: one group of four, over max_storyline (3): cut at 0.8 -> storyline {A, B};
+    # once D has gone, {A, B, C} fits at the base cut (0.6)
+    table = {("a", "b"): 0.9, ("b", "c"): 0.7, ("c", "d"): 0.7}
+    monkeypatch.setattr(storydiff.stories, "load_records", lambda store, ids: {a: a for a in ids})
+    monkeypatch.setattr(lines, "_make_profile", lambda records: tuple(sorted(records)))
+    monkeypatch.setattr(lines, "link_profiles", lambda pa, pb, rules=None: (
+        {"score": table[(pa[0], pb[0])], "actors": ["Amara Voss"]} if (pa[0], pb[0]) in table else None))
+    rules = {**load_rules(), "max_storyline": 3, "part_step": 0.1, "storyline_threshold": 0.6,
+             "storyline_edge_threshold": 0.0}
+
+    def event(aid, eid=None):
+        return (eid or f"ev-{aid}", None, json.dumps({"title": aid}), [(aid, "clustered")])
+
+    def grouped(store):
+        return sorted(tuple(sorted(a for e in sl["events"] for a in [e["title"]])) for sl in list_storylines(store))
+
+    with SQLiteStore(tmp_path / "s.db") as store:
+        store.replace_events([], [event(a) for a in "abcd"])
+        store.replace_story_edges([], [(x, y, 0.5, "{}") for x, y in table])
+        update_storylines(store, rules=rules)
+        assert grouped(store) == [("a", "b")]
+        # d is re-clustered into an event of its own with no pairs left (its text changed, say)
+        store.replace_story_edges(["d"], [])
+        store.replace_events(["d"], [event("d", "ev-d2")])
+        assert store.touched_events() == ["ev-c"]
+        update_storylines(store, rules=rules)
+        assert grouped(store) == [("a", "b", "c")]

@@ -555,6 +555,11 @@ class PostgresStore:
                     "SELECT DISTINCT event_id FROM event_members WHERE article_id = ANY(%s)", (chunk,)))
             old.update(e[0] for e in events)
             for chunk in _chunks(sorted(old), 500):
+                conn.execute("UPDATE storylines SET stale = 1 WHERE id IN (SELECT storyline_id FROM events "
+                             "WHERE id = ANY(%s) AND storyline_id IS NOT NULL)", (chunk,))
+                conn.execute("UPDATE events SET linked = 2 WHERE linked = 1 AND id IN (SELECT b FROM event_links "
+                             "WHERE a = ANY(%s) UNION SELECT a FROM event_links WHERE b = ANY(%s))", (chunk, chunk))
+                conn.execute("DELETE FROM event_links WHERE a = ANY(%s) OR b = ANY(%s)", (chunk, chunk))
                 conn.execute("DELETE FROM event_members WHERE event_id = ANY(%s)", (chunk,))
                 conn.execute("DELETE FROM events WHERE id = ANY(%s)", (chunk,))
             for chunk in _chunks(list(ids), 500):
@@ -577,10 +582,18 @@ class PostgresStore:
             out.extend(self._q(sql + " WHERE id = ANY(%s)", (chunk,)))
         return sorted(out, key=lambda r: r[0])
 
-    def replace_storylines(self, drop: Sequence[str], storylines: Sequence[tuple[str, str, Sequence[str]]]) -> None:
+    def replace_storylines(self, drop: Sequence[str], storylines: Sequence[tuple[str, str, Sequence[str]]], *,
+                           links: Sequence[tuple[str, str, float, str]] = (), linked: Sequence[str] = ()) -> None:
         """Delete the storylines ``drop`` (their events keep no storyline) and store ``(storyline_id, record_json,
-        event ids)``, in one transaction."""
+        event ids)``; store the event ``links`` found (``(a, b, score, actors_json)``, ``a < b``) and mark the
+        events ``linked`` as having theirs stored -- in one transaction."""
         with self._write() as conn:
+            if links:
+                conn.cursor().executemany(
+                    "INSERT INTO event_links(a, b, score, actors) VALUES (%s,%s,%s,%s) ON CONFLICT (a, b) DO UPDATE "
+                    "SET score = EXCLUDED.score, actors = EXCLUDED.actors", list(links))
+            for chunk in _chunks(sorted(set(linked)), 500):
+                conn.execute("UPDATE events SET linked = 1 WHERE id = ANY(%s)", (chunk,))
             for chunk in _chunks(sorted(set(drop) | {s[0] for s in storylines}), 500):
                 conn.execute("UPDATE events SET storyline_id = NULL WHERE storyline_id = ANY(%s)", (chunk,))
                 conn.execute("DELETE FROM storylines WHERE id = ANY(%s)", (chunk,))
@@ -593,6 +606,27 @@ class PostgresStore:
     def get_storylines(self) -> list[tuple[str, str]]:
         """``(storyline_id, record_json)`` for every storyline."""
         return self._q("SELECT id, record FROM storylines ORDER BY id")
+
+    def unlinked_events(self) -> list[str]:
+        """Events written since the last storyline pass (their links to other events are not stored yet)."""
+        return [r[0] for r in self._q("SELECT id FROM events WHERE linked = 0 ORDER BY id")]
+
+    def touched_events(self) -> list[str]:
+        """Events linked to an event replaced since the last storyline pass."""
+        return [r[0] for r in self._q("SELECT id FROM events WHERE linked = 2 ORDER BY id")]
+
+    def stale_storylines(self) -> list[str]:
+        """Storylines that lost one of their events since they were grouped."""
+        return [r[0] for r in self._q("SELECT id FROM storylines WHERE stale = 1 ORDER BY id")]
+
+    def event_links(self, event_ids: Iterable[str]) -> list[tuple[str, str, float, str]]:
+        """``(a, b, score, actors_json)`` for every stored link between events touching the given ones."""
+        seen: dict[tuple[str, str], tuple[str, str, float, str]] = {}
+        for chunk in _chunks(list(event_ids), 500):
+            for row in self._q("SELECT a, b, score, actors FROM event_links WHERE a = ANY(%s) OR b = ANY(%s)",
+                               (chunk, chunk)):
+                seen[(row[0], row[1])] = tuple(row)
+        return sorted(seen.values())
 
     def add_story_decision(self, kind: str, articles: Sequence[str], others: Sequence[str], note: str = "") -> int:
         """Record a user decision (merge, split, pin); returns its id."""

@@ -514,6 +514,13 @@ class SQLiteStore:
             old.update(e[0] for e in events)
             for chunk in _chunks(sorted(old), 500):
                 marks = ",".join("?" * len(chunk))
+                # the storylines of the events dropped are regrouped by the next storyline pass, and the links
+                # found for those events are found again for the events that replace them
+                conn.execute(f"UPDATE storylines SET stale = 1 WHERE id IN (SELECT storyline_id FROM events "
+                             f"WHERE id IN ({marks}) AND storyline_id IS NOT NULL)", chunk)
+                conn.execute(f"UPDATE events SET linked = 2 WHERE linked = 1 AND id IN (SELECT b FROM event_links "
+                             f"WHERE a IN ({marks}) UNION SELECT a FROM event_links WHERE b IN ({marks}))", chunk + chunk)
+                conn.execute(f"DELETE FROM event_links WHERE a IN ({marks}) OR b IN ({marks})", chunk + chunk)
                 conn.execute(f"DELETE FROM event_members WHERE event_id IN ({marks})", chunk)
                 conn.execute(f"DELETE FROM events WHERE id IN ({marks})", chunk)
             for chunk in _chunks(list(ids), 500):
@@ -539,12 +546,17 @@ class SQLiteStore:
             out.extend(self.conn.execute(sql + f" WHERE id IN ({','.join('?' * len(chunk))})", chunk).fetchall())
         return sorted(out, key=lambda r: r[0])
 
-    def replace_storylines(self, drop: Sequence[str], storylines: Sequence[tuple[str, str, Sequence[str]]]) -> None:
+    def replace_storylines(self, drop: Sequence[str], storylines: Sequence[tuple[str, str, Sequence[str]]], *,
+                           links: Sequence[tuple[str, str, float, str]] = (), linked: Sequence[str] = ()) -> None:
         """Delete the storylines ``drop`` (their events keep no storyline) and store ``(storyline_id, record_json,
-        event ids)``, in one transaction."""
+        event ids)``; store the event ``links`` found (``(a, b, score, actors_json)``, ``a < b``) and mark the
+        events ``linked`` as having theirs stored -- in one transaction."""
         conn = self.conn
         try:
             conn.execute("BEGIN IMMEDIATE")
+            conn.executemany("INSERT OR REPLACE INTO event_links(a, b, score, actors) VALUES (?,?,?,?)", list(links))
+            for chunk in _chunks(sorted(set(linked)), 500):
+                conn.execute(f"UPDATE events SET linked = 1 WHERE id IN ({','.join('?' * len(chunk))})", chunk)
             for chunk in _chunks(sorted(set(drop) | {s[0] for s in storylines}), 500):
                 marks = ",".join("?" * len(chunk))
                 conn.execute(f"UPDATE events SET storyline_id = NULL WHERE storyline_id IN ({marks})", chunk)
@@ -562,6 +574,29 @@ class SQLiteStore:
     def get_storylines(self) -> list[tuple[str, str]]:
         """``(storyline_id, record_json)`` for every storyline."""
         return self.conn.execute("SELECT id, record FROM storylines ORDER BY id").fetchall()
+
+    def unlinked_events(self) -> list[str]:
+        """Events written since the last storyline pass (their links to other events are not stored yet)."""
+        return [r[0] for r in self.conn.execute("SELECT id FROM events WHERE linked = 0 ORDER BY id")]
+
+    def touched_events(self) -> list[str]:
+        """Events linked to an event replaced since the last storyline pass."""
+        return [r[0] for r in self.conn.execute("SELECT id FROM events WHERE linked = 2 ORDER BY id")]
+
+    def stale_storylines(self) -> list[str]:
+        """Storylines that lost one of their events since they were grouped."""
+        return [r[0] for r in self.conn.execute("SELECT id FROM storylines WHERE stale = 1 ORDER BY id")]
+
+    def event_links(self, event_ids: Iterable[str]) -> list[tuple[str, str, float, str]]:
+        """``(a, b, score, actors_json)`` for every stored link between events touching the given ones."""
+        seen: dict[tuple[str, str], tuple[str, str, float, str]] = {}
+        for chunk in _chunks(list(event_ids), 400):
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(
+                    f"SELECT a, b, score, actors FROM event_links WHERE a IN ({marks}) UNION "
+                    f"SELECT a, b, score, actors FROM event_links WHERE b IN ({marks})", chunk + chunk):
+                seen[(row[0], row[1])] = row
+        return sorted(seen.values())
 
     def add_story_decision(self, kind: str, articles: Sequence[str], others: Sequence[str], note: str = "") -> int:
         """Record a user decision (merge, split, pin); returns its id."""

@@ -15,7 +15,9 @@
    exact in ``EventParts``). Finding a part reads a bounded neighbourhood, so this costs what the new articles
    cost, not what the store holds. The user's decisions are applied; events are written with their dates and
    evidence. Everything else in the store is untouched.
-4. **Storylines**: the events reachable from the changed ones through storyline links are grouped again.
+4. **Storylines** (:func:`update_storylines`): the events reachable from the changed ones through storyline links
+   are grouped again. The links found between events are kept in the store, so walking past an event that did not
+   change reads its links instead of its articles.
 
 ``merge_events``, ``split_event`` and ``pin_article`` record a user decision and re-cluster what it touches; the
 decisions are kept in the store and applied after every later clustering, so they survive it.
@@ -23,6 +25,7 @@ decisions are kept in the store and applied after every later clustering, so the
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections import defaultdict
@@ -142,7 +145,7 @@ def _links_before(links, changed: set[str], old_links: Sequence[tuple[str, str, 
 
 def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | None = None,
                    reconsider: Iterable[str] = (), on_progress: Callable[[str, int, int], None] | None = None,
-                   unanalysed: str = "wait") -> StoriesSummary:
+                   unanalysed: str = "wait", regroup_storylines: bool = True) -> StoriesSummary:
     """Bring events and storylines up to date with the store (see the module docstring). ``reconsider`` names
     articles whose events are clustered again even if nothing about them changed (after a user decision).
 
@@ -150,7 +153,10 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
     once analysed. ``names``: they are grouped now on features made without the analysis
     (:func:`.features.name_features`), and their features are made again from the analysis once they have one --
     so a large corpus can be grouped first and only the articles of multi-article events analysed
-    (:func:`articles_to_analyze`)."""
+    (:func:`articles_to_analyze`).
+
+    ``regroup_storylines=False`` leaves the storylines for a later :func:`update_storylines` (or update): the
+    events written are marked in the store, so nothing is missed (group first regroups once, at the end)."""
     if unanalysed not in ("wait", "names"):
         raise ValueError(f"unanalysed must be 'wait' or 'names', not {unanalysed!r}")
     started = time.perf_counter()
@@ -255,7 +261,6 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
     scope = affected_articles(changed, set(reconsider) & ready, parts_now, parts_before, expand)
     present = sorted(scope & ready)
     present_set = set(present)
-    old_storylines = {sl for _, sl, _, _ in store.get_events(sorted(old_events)) if sl}
     new_events: list[Event] = []
     # units (parts joined by user decisions) in batches of about QUERY_CHUNK articles: memory holds one batch's
     # records and pair evidence, and the events found (small), not the records of everything re-clustered
@@ -273,7 +278,7 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
         (ev.id, ev.record.get("date"), json.dumps(ev.record, ensure_ascii=False), ev.members) for ev in new_events])
 
     # 4. storylines reachable from the new events (and the rest of the storylines they were in)
-    storylines = _update_storylines(store, new_events, old_storylines, rules)
+    storylines = update_storylines(store, rules=rules) if regroup_storylines else 0
     return StoriesSummary(embedded=len(pending), featured=len(pending_features) + len(named), changed=len(changed),
                           reclustered=len(present), events=len(new_events), storylines=storylines, waiting=waiting,
                           index_rebuilt=index.rebuilt, seconds=time.perf_counter() - started)
@@ -293,24 +298,28 @@ def _unit_batches(units: list[list[str]], size: int) -> Iterator[list[list[str]]
         yield batch
 
 
-def _update_storylines(store, new_events: list[Event], old_storylines: set[str], rules: dict) -> int:
-    """Regroup the storylines that can have changed: those of the new events, of the events they replaced
-    (``old_storylines``) and of the events linked to them, closed under storyline membership (before and after;
-    the same argument as for event parts). Returns how many storylines were written."""
+def update_storylines(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | None = None) -> int:
+    """Regroup the storylines that can have changed since the last pass: those around the events written since
+    (``store.unlinked_events()``) and the events linked to them now, around the events that were linked to an
+    event replaced since (``store.touched_events()``: the graph before), and the storylines that lost an event
+    (``store.stale_storylines()``), closed under storyline membership (before) and parts (after) -- the same
+    argument as for event parts (:func:`.events.affected_articles`). The links of the events written since are found and kept (``event_links``), so the next pass reads them
+    instead of reading those events' articles again. ``update_stories`` runs this at its end; a pass that was put
+    off (``update_stories(regroup_storylines=False)``) or interrupted is caught up by the next one. Returns how many
+    storylines were written."""
     from . import storylines as _storylines
 
-    fresh = {ev.id: ev for ev in new_events}
+    rules = rules or load_rules(embedder=embedder)
+    fresh = set(store.unlinked_events())
+    touched = set(store.touched_events())     # linked to an event replaced: their part can have grown
+    wanted = set(store.stale_storylines())
+    if not fresh and not touched and not wanted:
+        return 0
 
-    def events(ids):
-        out = {e: fresh[e] for e in ids if e in fresh}
-        out.update(_stored_events(store, [e for e in ids if e not in fresh]))
-        return out
-
-    links = EventLinks(events, store.events_of, lambda ids: store.story_links(ids, rules["storyline_edge_threshold"]),
-                       lambda ids: load_records(store, ids), rules)
+    links = EventLinks(lambda ids: _stored_events(store, ids), store.events_of, lambda ids: store.story_links(ids, rules["storyline_edge_threshold"]),
+                       lambda ids: load_records(store, ids), rules, stored=store.event_links, fresh=fresh)
     parts = EventParts(links, rules, threshold=rules["storyline_threshold"], limit=rules["max_storyline"])
     stored_lines: dict[str, list[str]] = {}
-    wanted = set(old_storylines)
 
     def storyline_members(line_ids):
         missing = set(line_ids) - set(stored_lines)
@@ -321,12 +330,12 @@ def _update_storylines(store, new_events: list[Event], old_storylines: set[str],
         return {e for sid in line_ids for e in stored_lines.get(sid, ())}
 
     scope: set[str] = set()
-    todo = set(fresh) | storyline_members(wanted)
+    todo = fresh | touched | storyline_members(wanted)
     for linked in links(sorted(fresh)).values():
         todo.update(o for o, _ in linked)
     while todo:
         scope |= todo
-        lines = {sl for _, sl, _, _ in store.get_events(sorted(todo - set(fresh))) if sl}
+        lines = {sl for _, sl, _, _ in store.get_events(sorted(todo)) if sl}
         wanted |= lines
         grown = storyline_members(lines)
         for e in sorted(todo):
@@ -336,7 +345,8 @@ def _update_storylines(store, new_events: list[Event], old_storylines: set[str],
     by_id = {e: links.event(e) for g in groups if len(g) >= 2 for e in g}
     grouped = [_storylines.describe_storyline(g, by_id, links.found) for g in sorted(groups) if len(g) >= 2]
     store.replace_storylines(sorted(wanted), [(sid, json.dumps(rec, ensure_ascii=False), members)
-                                              for sid, rec, members in grouped])
+                                              for sid, rec, members in grouped],
+                             links=links.new_links(), linked=sorted(fresh | touched))
     return len(grouped)
 
 
@@ -385,7 +395,9 @@ def group_first(store, *, workers: int | None = None, embedder: str = DEFAULT_EM
     started = time.perf_counter()
     rules = rules or load_rules(embedder=embedder)
     rounds = analysed = 0
-    last = update_stories(store, embedder=embedder, rules=rules, unanalysed="names", on_progress=on_progress)
+    # storylines once, at the end: the rounds between only need the events
+    last = update_stories(store, embedder=embedder, rules=rules, unanalysed="names", on_progress=on_progress,
+                          regroup_storylines=False)
     while todo := articles_to_analyze(store, linked=linked, rules=rules):
         rounds += 1
         step = f"analyse {rounds}"
@@ -395,7 +407,9 @@ def group_first(store, *, workers: int | None = None, embedder: str = DEFAULT_EM
             raise StoriesError(f"{len(todo)} articles could not be analysed (first: {todo[0]}); "
                                "run `storydiff analyze` to see why")
         analysed += done
-        last = update_stories(store, embedder=embedder, rules=rules, unanalysed="names", on_progress=on_progress)
+        last = update_stories(store, embedder=embedder, rules=rules, unanalysed="names", on_progress=on_progress,
+                              regroup_storylines=False)
+    last = dataclasses.replace(last, storylines=update_storylines(store, rules=rules))
     alone = len(store.pending_analysis(STAGE, VERSION))
     return GroupFirstSummary(rounds=rounds, analysed=analysed, alone=alone, last=last,
                              seconds=time.perf_counter() - started)
@@ -490,4 +504,4 @@ def pin_article(store, article_id: str, event: str, *, note: str = "", embedder:
 __all__ = ["update_stories", "StoriesSummary", "StoriesError", "list_events", "list_storylines", "timeline",
            "merge_events", "split_event", "pin_article", "load_records", "cluster_events", "ArticleRecord",
            "Decision", "Event", "story_features", "StoryFeatures", "articles_to_analyze", "name_features",
-           "group_first", "GroupFirstSummary"]
+           "group_first", "GroupFirstSummary", "update_storylines"]

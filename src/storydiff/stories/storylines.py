@@ -12,6 +12,7 @@ than ``max_storyline`` events (a subject covered without pause) is cut on strict
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -116,10 +117,21 @@ class EventLinks:
     ``storyline_edge_threshold`` joins them, and linked when :func:`link_events` says so. ``events(ids)`` gives
     :class:`Event` objects, ``event_of(article ids)`` the event of each article, ``pairs(article ids)`` the stored
     pairs ``(a, b, score)`` touching them, ``records(article ids)`` their :class:`ArticleRecord` (each may leave
-    out what it does not know). Links found are kept in ``found`` (the storylines' evidence)."""
+    out what it does not know). Links found are kept in ``found`` (the storylines' evidence).
 
-    def __init__(self, events, event_of, pairs, records, rules: dict | None = None) -> None:
+    With ``stored(event ids) -> [(a, b, score, actors_json)]`` (the links an earlier pass kept), only the links of
+    the ``fresh`` events (written since) are found -- all of them at the first call, so that a kept event's links
+    to fresh ones are known whenever it is asked for -- and every other event's links are read, not found again:
+    walking past an event costs one lookup instead of reading its articles. :meth:`new_links` gives what to keep."""
+
+    def __init__(self, events, event_of, pairs, records, rules: dict | None = None, *, stored=None,
+                 fresh: Iterable[str] = ()) -> None:
         self._events, self._event_of, self._pairs, self._records = events, event_of, pairs, records
+        self._stored = stored
+        self._fresh = set(fresh)
+        self._fresh_links: dict[str, list[tuple[str, float]]] | None = None
+        # a kept event's links to fresh events (not stored yet)
+        self._to_fresh: dict[str, list[tuple[str, float]]] = defaultdict(list)
         self.rules = rules or load_rules()
         self.known: dict[str, Event] = {}
         self.found: dict[tuple[str, str], dict] = {}
@@ -146,6 +158,31 @@ class EventLinks:
             self._profiles[e] = _make_profile(mine) if mine else None
 
     def __call__(self, event_ids: Sequence[str]) -> dict[str, list[tuple[str, float]]]:
+        if self._stored is None:
+            return self._find(event_ids)
+        if self._fresh_links is None:
+            self._fresh_links = self._find(sorted(self._fresh))
+            for (x, y), link in self.found.items():
+                for here, there in ((x, y), (y, x)):
+                    if here not in self._fresh:
+                        self._to_fresh[here].append((there, link["score"]))
+        out = {e: list(self._fresh_links[e]) if e in self._fresh else list(self._to_fresh.get(e, ()))
+               for e in event_ids}
+        for x, y, score, actors in self._stored([e for e in event_ids if e not in self._fresh]):
+            self.found[(x, y)] = {"score": score, "actors": json.loads(actors)}
+            for here, there in ((x, y), (y, x)):
+                if here in out:
+                    out[here].append((there, score))
+        return out
+
+    def new_links(self) -> list[tuple[str, str, float, str]]:
+        """The links found for the fresh events, as ``(a, b, score, actors_json)`` (what ``stored`` reads)."""
+        self([])
+        return [(x, y, link["score"], json.dumps(link["actors"], ensure_ascii=False))
+                for (x, y), link in sorted(self.found.items()) if x in self._fresh or y in self._fresh]
+
+    def _find(self, event_ids: Sequence[str]) -> dict[str, list[tuple[str, float]]]:
+        """The links of ``event_ids``, found from their articles' pairs and the events' profiles."""
         missing = [e for e in event_ids if e not in self.known]
         if missing:
             self.known.update(self._events(missing))
