@@ -25,7 +25,8 @@ Group first (stages ``group`` and ``analysis-grouped`` in place of ``analysis`` 
 grouped on its names before any parse (``update_stories(unanalysed="names")``), then only the articles of events of
 two or more articles are analysed (``articles_to_analyze``), regrouped on their analysis, and so on until none is
 left; articles alone in their event are never parsed (except, with --linked, those with a pair at the event
-threshold: ``group_first(linked=True)``). The stories updates between rounds count in that stage.
+threshold: ``group_first(linked=True)``). The stories updates between rounds count in that stage; as in
+``group_first``, storylines are regrouped once, at its end.
 """
 
 from __future__ import annotations
@@ -107,12 +108,12 @@ def _stage(name: str, db: str, args: tuple, queue) -> None:
         # group-first: every article grouped on its names before any parse (update_stories(unanalysed="names"))
         from storydiff.stories import list_events, update_stories
 
-        summary = update_stories(store, unanalysed="names")
-        detail = {"events": len(list_events(store, min_articles=2)), "reclustered": summary.reclustered}
+        summary = update_stories(store, unanalysed="names", regroup_storylines=False)  # as group_first: storylines
+        detail = {"events": len(list_events(store, min_articles=2)), "reclustered": summary.reclustered}  # at the end
     elif name == "analysis-grouped":
         # then analyse only the articles of multi-article events, regroup them on their analysis, and repeat until
         # no unanalysed article is in a multi-article event; the stories updates between rounds are counted here
-        from storydiff.stories import articles_to_analyze, list_events, update_stories
+        from storydiff.stories import articles_to_analyze, list_events, update_stories, update_storylines
 
         analysed = rounds = 0
         stories_cpu = 0.0
@@ -120,9 +121,12 @@ def _stage(name: str, db: str, args: tuple, queue) -> None:
         while todo := articles_to_analyze(store, linked=linked):
             analysed += analyze(store, workers=args[1], only=todo).analyzed
             cpu = time.process_time()
-            update_stories(store, unanalysed="names")
+            update_stories(store, unanalysed="names", regroup_storylines=False)
             stories_cpu += time.process_time() - cpu
             rounds += 1
+        cpu = time.process_time()
+        update_storylines(store)  # once, at the end, as group_first does
+        stories_cpu += time.process_time() - cpu
         detail = {"analysed": analysed, "rounds": rounds, "linked": linked, "stories_cpu_s": round(stories_cpu, 1),
                   "events": len(list_events(store, min_articles=2))}
     elif name == "compare":

@@ -162,6 +162,11 @@ def test_incremental_add_touches_only_the_new_articles(tmp_path, corpus):
         for eid, event in before.items():  # untouched events are exactly as they were
             assert after[eid] == event
         assert update_stories(store).changed == 0  # nothing new: nothing to do
+        # everything clustered again comes out as stored: nothing is rewritten, no storyline regrouped
+        lines = _storylines(store)
+        again = update_stories(store, reconsider=[a.id for a in articles])
+        assert again.reclustered == len(articles) and again.unchanged == again.events == len(after)
+        assert store.unlinked_events() == [] and again.storylines == 0 and _storylines(store) == lines
     # the index file is reused, not rebuilt, by the next process
     with SQLiteStore(tmp_path / "inc.db") as store:
         assert update_stories(store).index_rebuilt is False

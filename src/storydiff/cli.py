@@ -512,7 +512,8 @@ def _stories_update(store, embedder: str, quiet: bool, unanalysed: str = "wait")
     if not quiet:
         _console(stderr=True).print(
             f"stories: {summary.embedded} embedded, {summary.featured} with new features, {summary.changed} changed, "
-            f"{summary.reclustered} re-clustered into {summary.events} events, {summary.storylines} storylines "
+            f"{summary.reclustered} re-clustered into {summary.events} events ({summary.unchanged} as they were), "
+            f"{summary.storylines} storylines "
             f"in {summary.seconds:.1f} s" + (f"; {summary.waiting} articles wait for `storydiff analyze`"
                                              if summary.waiting else ""))
     return summary

@@ -66,6 +66,8 @@ class StoriesSummary:
     waiting: int
     index_rebuilt: bool
     seconds: float
+    #: events re-clustered that came out exactly as stored (left as they were, storyline and links included)
+    unchanged: int = 0
 
 
 @dataclass(frozen=True)
@@ -274,14 +276,20 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
             for members in cluster_unit(unit, parts_now, records, decisions, rules):
                 new_events.append(describe_event(members, records, by_article, relevant, rules))
         del records, by_article
-    store.replace_events(sorted(scope), [
-        (ev.id, ev.record.get("date"), json.dumps(ev.record, ensure_ascii=False), ev.members) for ev in new_events])
+    # an event that comes out exactly as stored (same id, members and record) is left alone: its storyline and the
+    # links kept for it stay valid, so the storyline pass has nothing to redo for it
+    rows = [(ev.id, ev.record.get("date"), json.dumps(ev.record, ensure_ascii=False), ev.members) for ev in new_events]
+    stored = {eid: (date, record) for eid, _, date, record in store.get_events(sorted({r[0] for r in rows}))}
+    stored_members = store.event_members(sorted(stored))
+    same = {r[0] for r in rows if stored.get(r[0]) == (r[1], r[2]) and stored_members.get(r[0]) == sorted(r[3])}
+    left = {a for ev in new_events if ev.id in same for a in ev.article_ids}
+    store.replace_events(sorted(scope - left), [r for r in rows if r[0] not in same])
 
     # 4. storylines reachable from the new events (and the rest of the storylines they were in)
     storylines = update_storylines(store, rules=rules) if regroup_storylines else 0
     return StoriesSummary(embedded=len(pending), featured=len(pending_features) + len(named), changed=len(changed),
                           reclustered=len(present), events=len(new_events), storylines=storylines, waiting=waiting,
-                          index_rebuilt=index.rebuilt, seconds=time.perf_counter() - started)
+                          index_rebuilt=index.rebuilt, seconds=time.perf_counter() - started, unchanged=len(same))
 
 
 def _unit_batches(units: list[list[str]], size: int) -> Iterator[list[list[str]]]:
