@@ -83,6 +83,12 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of its children that have ended (the pool workers of a stage)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def _stage(name: str, db: str, args: tuple, queue) -> None:
     """One stage in its own process, so its peak memory is its own."""
     _exit_with_parent()
@@ -102,14 +108,15 @@ def _stage(name: str, db: str, args: tuple, queue) -> None:
     elif name == "stories":
         from storydiff.stories import list_events, update_stories
 
-        summary = update_stories(store)
+        summary = update_stories(store, workers=args[1])
         detail = {"events": len(list_events(store, min_articles=2)), "reclustered": summary.reclustered}
     elif name == "group":
         # group-first: every article grouped on its names before any parse (update_stories(unanalysed="names"))
         from storydiff.stories import list_events, update_stories
 
-        summary = update_stories(store, unanalysed="names", regroup_storylines=False)  # as group_first: storylines
-        detail = {"events": len(list_events(store, min_articles=2)), "reclustered": summary.reclustered}  # at the end
+        # as group_first: storylines are regrouped once, at the end of analysis-grouped
+        summary = update_stories(store, unanalysed="names", regroup_storylines=False, workers=args[1])
+        detail = {"events": len(list_events(store, min_articles=2)), "reclustered": summary.reclustered}
     elif name == "analysis-grouped":
         # then analyse only the articles of multi-article events, regroup them on their analysis, and repeat until
         # no unanalysed article is in a multi-article event; the stories updates between rounds are counted here
@@ -120,13 +127,13 @@ def _stage(name: str, db: str, args: tuple, queue) -> None:
         linked = os.environ.get("STORYDIFF_BENCH_LINKED", "0") == "1"  # set by --linked
         while todo := articles_to_analyze(store, linked=linked):
             analysed += analyze(store, workers=args[1], only=todo).analyzed
-            cpu = time.process_time()
-            update_stories(store, unanalysed="names", regroup_storylines=False)
-            stories_cpu += time.process_time() - cpu
+            cpu = _cpu()
+            update_stories(store, unanalysed="names", regroup_storylines=False, workers=args[1])
+            stories_cpu += _cpu() - cpu
             rounds += 1
-        cpu = time.process_time()
+        cpu = _cpu()
         update_storylines(store)  # once, at the end, as group_first does
-        stories_cpu += time.process_time() - cpu
+        stories_cpu += _cpu() - cpu
         detail = {"analysed": analysed, "rounds": rounds, "linked": linked, "stories_cpu_s": round(stories_cpu, 1),
                   "events": len(list_events(store, min_articles=2))}
     elif name == "compare":

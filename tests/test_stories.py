@@ -842,3 +842,28 @@ def test_storylines_regroup_around_the_links_of_a_replaced_event(tmp_path, monke
         assert store.touched_events() == ["ev-c"]
         update_storylines(store, rules=rules)
         assert grouped(store) == [("a", "b", "c")]
+
+
+def test_per_article_maps_in_a_pool_give_what_one_process_gives(tmp_path, corpus, monkeypatch):
+    """With ``workers=2`` the embedding, words and features maps run in worker processes (chunks of 2 articles here,
+    so there are several): the stored vectors, words, features, events and storylines are the same as in one."""
+    import storydiff.stories
+
+    monkeypatch.setattr(storydiff.stories, "BATCH", 2)
+    started = []
+    real = storydiff.stories._MapPool.__enter__
+    monkeypatch.setattr(storydiff.stories._MapPool, "__enter__", lambda self: started.append(self._pool) or real(self))
+    articles, analyses, _ = corpus
+    half = {a.id for a in articles[: len(articles) // 2]}
+    out = []
+    for workers in (1, 2):
+        with SQLiteStore(tmp_path / f"w{workers}.db") as store:
+            add(store, corpus, half)                                       # analysed: features from the analysis
+            store.write_batch(store.begin_run("test", []), [a for a in articles if a.id not in half], {}, {}, [], [])
+            summary = update_stories(store, unanalysed="names", workers=workers)   # the rest: names only
+            ids = sorted(a.id for a in articles)
+            out.append((list(store.story_vectors(ids)), store.story_features(ids), partition(store),
+                        _storylines(store), summary.embedded, summary.featured))
+    assert out[0] == out[1]
+    assert out[0][4] == len(articles) and out[0][5] == len(articles)
+    assert started[0] is None and started[1] is not None          # one process, then a pool

@@ -11,6 +11,7 @@ Exit status (for scripts):
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from contextlib import contextmanager
@@ -142,7 +143,7 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], field_map: tuple[str, ...
 
         store = _open(ctx.obj["db"])
         try:
-            _stories_update(store, DEFAULT_EMBEDDER, quiet or as_json)
+            _stories_update(store, DEFAULT_EMBEDDER, quiet or as_json, workers=workers)
         except StorydiffError as err:
             raise click.ClickException(str(err)) from None
         finally:
@@ -438,10 +439,12 @@ def compare(ctx: click.Context, article_ids: tuple[str, ...], all_rows: bool, as
               help="Group articles not yet analysed on their names alone (no parse), so that only the articles of "
                    "multi-article events need `storydiff analyze --grouped-only`; a large corpus is then grouped "
                    "before it is parsed.")
+@click.option("--workers", type=int, default=None,
+              help="Processes for the per-article maps of an update (default: CPU count).")
 @click.option("--json", "as_json", is_flag=True, help="Events, storylines and timeline as JSON on stdout.")
 @click.pass_context
 def stories(ctx: click.Context, then_update: bool, embedder: str, min_articles: int, group_first: bool,
-            as_json: bool) -> None:
+            workers: int | None, as_json: bool) -> None:
     """List events (articles reporting one happening, by outlet) and storylines (events over time).
 
     Events are grouped from the analysed articles: run `storydiff analyze` first, then `storydiff stories --update`
@@ -451,6 +454,7 @@ def stories(ctx: click.Context, then_update: bool, embedder: str, min_articles: 
     """
     ctx.obj["embedder"] = embedder
     ctx.obj["unanalysed"] = "names" if group_first else "wait"
+    ctx.obj["workers"] = workers
     if ctx.invoked_subcommand is not None:
         return
     from .stories import list_events, list_storylines, timeline
@@ -458,7 +462,7 @@ def stories(ctx: click.Context, then_update: bool, embedder: str, min_articles: 
     store = _open(ctx.obj["db"])
     try:
         if then_update:
-            _stories_update(store, embedder, quiet=as_json, unanalysed=ctx.obj["unanalysed"])
+            _stories_update(store, embedder, quiet=as_json, unanalysed=ctx.obj["unanalysed"], workers=workers)
         events = list_events(store)
         lines = list_storylines(store)
     except StorydiffError as err:
@@ -505,10 +509,11 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
-def _stories_update(store, embedder: str, quiet: bool, unanalysed: str = "wait"):
+def _stories_update(store, embedder: str, quiet: bool, unanalysed: str = "wait", workers: int | None = None):
     from .stories import update_stories
 
-    summary = update_stories(store, embedder=embedder, unanalysed=unanalysed)
+    summary = update_stories(store, embedder=embedder, unanalysed=unanalysed,
+                             workers=workers if workers is not None else (os.cpu_count() or 1))
     if not quiet:
         _console(stderr=True).print(
             f"stories: {summary.embedded} embedded, {summary.featured} with new features, {summary.changed} changed, "
@@ -526,7 +531,8 @@ def stories_update(ctx: click.Context, as_json: bool) -> None:
     """Bring events and storylines up to date (only new or changed articles are processed)."""
     store = _open(ctx.obj["db"])
     try:
-        summary = _stories_update(store, ctx.obj["embedder"], quiet=as_json, unanalysed=ctx.obj["unanalysed"])
+        summary = _stories_update(store, ctx.obj["embedder"], quiet=as_json, unanalysed=ctx.obj["unanalysed"],
+                                  workers=ctx.obj["workers"])
     except StorydiffError as err:
         raise click.ClickException(str(err)) from None
     finally:

@@ -519,7 +519,8 @@ class SQLiteStore:
                 conn.execute(f"UPDATE storylines SET stale = 1 WHERE id IN (SELECT storyline_id FROM events "
                              f"WHERE id IN ({marks}) AND storyline_id IS NOT NULL)", chunk)
                 conn.execute(f"UPDATE events SET linked = 2 WHERE linked = 1 AND id IN (SELECT b FROM event_links "
-                             f"WHERE a IN ({marks}) UNION SELECT a FROM event_links WHERE b IN ({marks}))", chunk + chunk)
+                             f"WHERE a IN ({marks}) UNION SELECT a FROM event_links WHERE b IN ({marks}))",
+                             chunk + chunk)
                 conn.execute(f"DELETE FROM event_links WHERE a IN ({marks}) OR b IN ({marks})", chunk + chunk)
                 conn.execute(f"DELETE FROM event_members WHERE event_id IN ({marks})", chunk)
                 conn.execute(f"DELETE FROM events WHERE id IN ({marks})", chunk)

@@ -27,10 +27,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import multiprocessing
+import os
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from sys import intern
 
 import numpy as np
@@ -81,6 +84,65 @@ class GroupFirstSummary:
     alone: int
     last: StoriesSummary
     seconds: float
+
+
+def _vector_rows(articles, embedder: str) -> list[tuple[str, str, str, bytes, str]]:
+    """The embedding map of a chunk of articles: ``(id, text_hash, model, float32 vector, distinctive words)``."""
+    model = load_embedder(embedder)
+    vectors = embed_articles(articles, model)
+    return [(a.id, a.text_hash, model.name, v.astype(np.float32).tobytes(),
+             json.dumps(article_terms(a), ensure_ascii=False, separators=(",", ":")))
+            for a, v in zip(articles, vectors)]
+
+
+def _feature_rows(items) -> list[tuple[str, str, str, str]]:
+    """The features map of a chunk of ``(analysis, corpus keys, (title, outlet, published, text_hash))``."""
+    rows = []
+    for an, keys, (_, outlet, published, text_hash) in items:
+        feats = story_features(an, keys, outlet=outlet, published=published)
+        rows.append((an.article_id, text_hash, FEATURES_VERSION, feats.to_json()))
+    return rows
+
+
+def _name_rows(articles) -> list[tuple[str, str, str, str]]:
+    """The names-only features map of a chunk of articles (grouping before the analysis)."""
+    return [(a.id, a.text_hash, NAMES_VERSION, name_features(a).to_json()) for a in articles]
+
+
+class _MapPool:
+    """Runs the per-article maps of an update: ``run(chunks, read, work, write)`` is ``write(work(read(chunk)))`` for
+    each chunk, in order. ``work`` is pure and runs in a pool of ``workers`` processes (started once, for the whole
+    update, when there are at least two chunks in all); the store is only read and written from this process, a
+    few chunks ahead of what is written, as the analysis stage does."""
+
+    def __init__(self, workers: int, chunks: int) -> None:
+        self._workers = workers
+        self._pool = None
+        if workers > 1 and chunks > 1:
+            # the embedder's tokenizer may have used threads in this process: forked children must not
+            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+            self._pool = multiprocessing.get_context("fork").Pool(workers)
+
+    def run(self, chunks, read, work, write) -> None:
+        if self._pool is None:
+            for chunk in chunks:
+                write(work(read(chunk)))
+            return
+        in_flight: deque = deque()
+        for chunk in chunks:
+            in_flight.append(self._pool.apply_async(work, (read(chunk),)))
+            if len(in_flight) >= 2 * self._workers:
+                write(in_flight.popleft().get())
+        while in_flight:
+            write(in_flight.popleft().get())
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
@@ -147,7 +209,7 @@ def _links_before(links, changed: set[str], old_links: Sequence[tuple[str, str, 
 
 def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | None = None,
                    reconsider: Iterable[str] = (), on_progress: Callable[[str, int, int], None] | None = None,
-                   unanalysed: str = "wait", regroup_storylines: bool = True) -> StoriesSummary:
+                   unanalysed: str = "wait", regroup_storylines: bool = True, workers: int = 1) -> StoriesSummary:
     """Bring events and storylines up to date with the store (see the module docstring). ``reconsider`` names
     articles whose events are clustered again even if nothing about them changed (after a user decision).
 
@@ -158,7 +220,10 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
     (:func:`articles_to_analyze`).
 
     ``regroup_storylines=False`` leaves the storylines for a later :func:`update_storylines` (or update): the
-    events written are marked in the store, so nothing is missed (group first regroups once, at the end)."""
+    events written are marked in the store, so nothing is missed (group first regroups once, at the end).
+
+    ``workers``: processes for the per-article maps (embedding, distinctive words, features); the corpus work
+    after them (candidate search, clustering, storylines) runs in this process."""
     if unanalysed not in ("wait", "names"):
         raise ValueError(f"unanalysed must be 'wait' or 'names', not {unanalysed!r}")
     started = time.perf_counter()
@@ -169,42 +234,40 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
     # opened before new vectors are stored, so a current index file is updated rather than rebuilt
     index = VectorIndex.open(store, model.dim, model.name)
 
-    # 1. per-article maps
+    # 1. per-article maps (in a pool of ``workers`` processes when there is more than one chunk)
     added: dict[int, np.ndarray] = {}
     removed: list[int] = []
     pending = store.pending_story_vectors(model.name)
-    for n, chunk in enumerate(_chunks(pending, BATCH)):
-        articles = list(store.iter_articles(chunk))
-        vectors = embed_articles(articles, model)
-        rows = [(a.id, a.text_hash, model.name, v.astype(np.float32).tobytes(),
-                 json.dumps(article_terms(a), ensure_ascii=False, separators=(",", ":")))
-                for a, v in zip(articles, vectors)]
-        for (aid, (key, old)), vector in zip(store.write_story_vectors(rows).items(), vectors):
-            added[key] = vector
+    written = 0
+
+    def write_vectors(rows):
+        nonlocal written
+        for (aid, (key, old)), row in zip(store.write_story_vectors(rows).items(), rows):
+            added[key] = np.frombuffer(row[3], dtype=np.float32).copy()
             if old is not None:
                 removed.append(old)
             changed.add(aid)
+        written += len(rows)
         if on_progress:
-            on_progress("embed", min((n + 1) * BATCH, len(pending)), len(pending))
-    pending_features = store.pending_story_features(FEATURES_VERSION)
-    for chunk in _chunks(pending_features, BATCH):
+            on_progress("embed", written, len(pending))
+
+    def read_analysed(chunk):
         keys = store.entity_corpus_keys(chunk)
         meta = store.article_meta(chunk)
-        rows = []
-        for an in store.iter_analyses(chunk):
-            title, outlet, published, text_hash = meta[an.article_id]
-            feats = story_features(an, keys.get(an.article_id, {}), outlet=outlet, published=published)
-            rows.append((an.article_id, text_hash, FEATURES_VERSION, feats.to_json()))
-            changed.add(an.article_id)
+        return [(an, keys.get(an.article_id, {}), meta[an.article_id]) for an in store.iter_analyses(chunk)]
+
+    def write_features(rows):
         store.write_story_features(rows)
+        changed.update(r[0] for r in rows)
+
     named = store.pending_name_features(NAMES_VERSION) if unanalysed == "names" else []
-    if named:
-        for chunk in _chunks(named, BATCH):
-            rows = []
-            for article in store.iter_articles(chunk):
-                rows.append((article.id, article.text_hash, NAMES_VERSION, name_features(article).to_json()))
-                changed.add(article.id)
-            store.write_story_features(rows)
+    pending_features = store.pending_story_features(FEATURES_VERSION)
+    with _MapPool(workers, sum(-(-len(x) // BATCH) for x in (pending, pending_features, named))) as pool:
+        pool.run(list(_chunks(pending, BATCH)), lambda ids: list(store.iter_articles(ids)),
+                 partial(_vector_rows, embedder=embedder), write_vectors)
+        pool.run(list(_chunks(pending_features, BATCH)), read_analysed, _feature_rows, write_features)
+        pool.run(list(_chunks(named, BATCH)), lambda ids: list(store.iter_articles(ids)), _name_rows,
+                 write_features)
     ready = set(store.story_ready_ids())
     clustered = store.events_of(sorted(ready))
     changed = (changed & ready) | (ready - set(clustered))
@@ -311,10 +374,10 @@ def update_storylines(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | 
     (``store.unlinked_events()``) and the events linked to them now, around the events that were linked to an
     event replaced since (``store.touched_events()``: the graph before), and the storylines that lost an event
     (``store.stale_storylines()``), closed under storyline membership (before) and parts (after) -- the same
-    argument as for event parts (:func:`.events.affected_articles`). The links of the events written since are found and kept (``event_links``), so the next pass reads them
-    instead of reading those events' articles again. ``update_stories`` runs this at its end; a pass that was put
-    off (``update_stories(regroup_storylines=False)``) or interrupted is caught up by the next one. Returns how many
-    storylines were written."""
+    argument as for event parts (:func:`.events.affected_articles`). The links of the events written since are
+    found and kept (``event_links``), so the next pass reads them instead of reading those events' articles again.
+    ``update_stories`` runs this at its end; a pass that was put off (``update_stories(regroup_storylines=False)``)
+    or interrupted is caught up by the next one. Returns how many storylines were written."""
     from . import storylines as _storylines
 
     rules = rules or load_rules(embedder=embedder)
@@ -324,7 +387,8 @@ def update_storylines(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | 
     if not fresh and not touched and not wanted:
         return 0
 
-    links = EventLinks(lambda ids: _stored_events(store, ids), store.events_of, lambda ids: store.story_links(ids, rules["storyline_edge_threshold"]),
+    links = EventLinks(lambda ids: _stored_events(store, ids), store.events_of,
+                       lambda ids: store.story_links(ids, rules["storyline_edge_threshold"]),
                        lambda ids: load_records(store, ids), rules, stored=store.event_links, fresh=fresh)
     parts = EventParts(links, rules, threshold=rules["storyline_threshold"], limit=rules["max_storyline"])
     stored_lines: dict[str, list[str]] = {}
@@ -403,9 +467,10 @@ def group_first(store, *, workers: int | None = None, embedder: str = DEFAULT_EM
     started = time.perf_counter()
     rules = rules or load_rules(embedder=embedder)
     rounds = analysed = 0
+    workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
     # storylines once, at the end: the rounds between only need the events
     last = update_stories(store, embedder=embedder, rules=rules, unanalysed="names", on_progress=on_progress,
-                          regroup_storylines=False)
+                          regroup_storylines=False, workers=workers)
     while todo := articles_to_analyze(store, linked=linked, rules=rules):
         rounds += 1
         step = f"analyse {rounds}"
@@ -416,7 +481,7 @@ def group_first(store, *, workers: int | None = None, embedder: str = DEFAULT_EM
                                "run `storydiff analyze` to see why")
         analysed += done
         last = update_stories(store, embedder=embedder, rules=rules, unanalysed="names", on_progress=on_progress,
-                              regroup_storylines=False)
+                              regroup_storylines=False, workers=workers)
     last = dataclasses.replace(last, storylines=update_storylines(store, rules=rules))
     alone = len(store.pending_analysis(STAGE, VERSION))
     return GroupFirstSummary(rounds=rounds, analysed=analysed, alone=alone, last=last,
