@@ -248,8 +248,8 @@ def test_cli_lists_updates_and_corrects(cli, tmp_path, corpus):
     assert result.exit_code == 0
     result = cli("stories", "merge", "ev0000000000", merged, db=db)
     assert result.exit_code == 1 and "no event" in result.stderr
-    summary = json.loads(cli("stories", "update", "--json", db=db).stdout)
-    assert summary["changed"] == 0
+    summary = json.loads(cli("stories", "--workers", "2", "update", "--json", db=db).stdout)
+    assert summary["changed"] == 0 and summary["unchanged"] == 0
 
 
 def test_oversized_components_are_split_on_stronger_pairs_first(stories_store, corpus):
