@@ -686,11 +686,16 @@ def _linked_records(spec):
     return events, records
 
 
+@pytest.mark.parametrize("chunk", [1, 2048])
 @pytest.mark.parametrize("fresh", [set(), {"E"}, {"A", "C"}, {"A", "B", "C", "D", "E", "F"}])
-def test_event_links_read_from_an_earlier_pass_equal_links_found_again(fresh):
-    """The links of events kept from an earlier pass, read back, with those of the fresh events found now, give
-    every event the links finding them all again gives -- whatever the order events are asked for in."""
+def test_event_links_read_from_an_earlier_pass_equal_links_found_again(fresh, chunk, monkeypatch):
+    """The links of events kept from an earlier pass, read back, with those of the fresh events found now (a chunk
+    of them at a time), give every event the links finding them all again gives -- whatever the order events are
+    asked for in."""
+    import storydiff.stories.storylines
     from storydiff.stories.storylines import EventLinks
+
+    monkeypatch.setattr(storydiff.stories.storylines, "PRIME_CHUNK", chunk)
 
     # A-B-C-D share an actor (linked along the article pairs); E shares none with its candidate D (no link); F has
     # no pair with anything

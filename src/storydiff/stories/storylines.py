@@ -23,6 +23,10 @@ from .events import ArticleRecord, Event
 from .features import load_rules
 
 
+#: Fresh events whose links are found at once when a storyline pass starts (bounds the pairs held in memory).
+PRIME_CHUNK = 2048
+
+
 def _make_profile(records: Sequence[ArticleRecord]) -> tuple:
     """An event's profile: (centroid, pooled words, names by mean weight, display names, names' norm, cache)."""
     vector = np.mean([r.vector for r in records], axis=0)
@@ -161,7 +165,13 @@ class EventLinks:
         if self._stored is None:
             return self._find(event_ids)
         if self._fresh_links is None:
-            self._fresh_links = self._find(sorted(self._fresh))
+            # in chunks, so that the pairs read at once stay bounded (a store migrated from before kept links has
+            # every event fresh); a link between two chunks is found once and given to both
+            self._fresh_links = {}
+            fresh = sorted(self._fresh)
+            for i in range(0, len(fresh), PRIME_CHUNK):
+                self._fresh_links.update(self._find(fresh[i:i + PRIME_CHUNK]))
+            self._profiles, self._checked = {}, {}   # only finding links needs them, and nothing is found after
             for (x, y), link in self.found.items():
                 for here, there in ((x, y), (y, x)):
                     if here not in self._fresh:
