@@ -339,12 +339,14 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
             for members in cluster_unit(unit, parts_now, records, decisions, rules):
                 new_events.append(describe_event(members, records, by_article, relevant, rules))
         del records, by_article
-    # an event that comes out exactly as stored (same id, members and record) is left alone: its storyline and the
-    # links kept for it stay valid, so the storyline pass has nothing to redo for it
+    # an event that comes out exactly as stored (same id, members and record) with no article changed (its links to
+    # other events come from its articles' vectors, words and names) is left alone: its storyline and the links
+    # kept for it stay valid, so the storyline pass has nothing to redo for it
     rows = [(ev.id, ev.record.get("date"), json.dumps(ev.record, ensure_ascii=False), ev.members) for ev in new_events]
     stored = {eid: (date, record) for eid, _, date, record in store.get_events(sorted({r[0] for r in rows}))}
     stored_members = store.event_members(sorted(stored))
-    same = {r[0] for r in rows if stored.get(r[0]) == (r[1], r[2]) and stored_members.get(r[0]) == sorted(r[3])}
+    same = {r[0] for r in rows if stored.get(r[0]) == (r[1], r[2]) and stored_members.get(r[0]) == sorted(r[3])
+            and not any(a in changed for a, _ in r[3])}
     left = {a for ev in new_events if ev.id in same for a in ev.article_ids}
     store.replace_events(sorted(scope - left), [r for r in rows if r[0] not in same])
 
