@@ -149,7 +149,7 @@ def _stage(name: str, db: str, args: tuple, queue) -> None:
     store.close()
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     peak = max(me.ru_maxrss, kids.ru_maxrss)
-    cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+    cpu = _cpu()
     queue.put({"stage": name, "seconds": round(seconds, 2), "cpu_s": round(cpu, 1), "peak_rss_mb": round(peak / 1024, 1),
                **detail})
 

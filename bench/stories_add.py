@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import sys
 import tempfile
 import time
@@ -30,12 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pipeline import DEFAULT_DATA, MAP, copy_store, write_slice  # noqa: E402
-
-
-def _cpu() -> float:
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+from pipeline import DEFAULT_DATA, MAP, _cpu, copy_store, write_slice  # noqa: E402
 
 
 def _storylines(store) -> list:

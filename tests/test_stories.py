@@ -834,7 +834,7 @@ def test_storylines_regroup_around_the_links_of_a_replaced_event(tmp_path, monke
         return (eid or f"ev-{aid}", None, json.dumps({"title": aid}), [(aid, "clustered")])
 
     def grouped(store):
-        return sorted(tuple(sorted(a for e in sl["events"] for a in [e["title"]])) for sl in list_storylines(store))
+        return sorted(tuple(sorted(e["title"] for e in sl["events"])) for sl in list_storylines(store))
 
     with SQLiteStore(tmp_path / "s.db") as store:
         store.replace_events([], [event(a) for a in "abcd"])
