@@ -343,6 +343,11 @@ def test_stories_agree(both):
     assert pg.event_members(events) == lite.event_members(events)
     assert pg.story_features(ids) == lite.story_features(ids)
     assert [(a, v, t) for a, _, v, t in pg.story_vectors(ids)] == [(a, v, t) for a, _, v, t in lite.story_vectors(ids)]
+    published = {a: json.loads(r)["published"] for a, r in lite.story_features(ids).items()}
+    for store in (lite, pg):
+        keys = {k: a for a, k, _, _ in store.story_vectors(ids)}
+        assert {keys[k]: p for k, p in store.story_key_published(keys).items()} == published
+    assert any(published.values())
     assert pg.stories_index_path() is None
 
 
@@ -357,6 +362,13 @@ def test_story_decisions_and_vectors_on_both(any_store):
     assert list(store.story_vectors(keys=[again[ids[0]][0]])) == [(ids[0], again[ids[0]][0], b"\x01" * 8, "{}")]
     assert store.story_index_state() == (1, again[ids[0]][0])
     assert set(store.pending_story_vectors("m")) == set(ids[1:])
+    # the candidate window reads each key's publication date from its stories features, without the records
+    key = again[ids[0]][0]
+    assert store.story_key_published([key]) == {}  # no features yet: left out
+    store.write_story_features([(ids[0], text_hash, "v", json.dumps({"published": "2021-03-04", "entities": []}))])
+    assert store.story_key_published([key, key + 99]) == {key: "2021-03-04"}
+    store.write_story_features([(ids[0], text_hash, "v", json.dumps({"published": None}))])
+    assert store.story_key_published([key]) == {key: None}
     d1 = store.add_story_decision("merge", [ids[1], ids[0]], [ids[2]], "same meeting")
     d2 = store.add_story_decision("pin", [ids[3]], [])
     assert d2 > d1

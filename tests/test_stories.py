@@ -887,3 +887,56 @@ def test_an_event_whose_article_changed_is_rewritten_even_if_it_looks_the_same(s
     assert summary.changed == 1 and summary.embedded == 1
     assert store.unlinked_events() == [event]                 # rewritten, its links to be found again
     assert summary.unchanged == summary.events - 1 >= 1       # the quake's event came out as stored: left alone
+
+
+@pytest.mark.parametrize("a, b, window, expected", [
+    ("2020-01-01", "2020-06-29", 180, True),           # 180 days apart: in
+    ("2020-01-01", "2020-06-30", 180, False),          # 181: out
+    ("2020-06-30T23:59:00+02:00", "2020-01-01", 180, False),  # a time of day does not matter; either order
+    ("2020-01-01", None, 180, True),                   # undated: never ruled out
+    ("not a date", "1999-01-01", 180, True),           # unreadable: as undated
+    ("2020-01-01", "2030-01-01", None, True),          # no window
+])
+def test_candidate_window_table(a, b, window, expected):
+    from storydiff.stories.events import in_window
+
+    assert in_window(a, b, {"candidate_window_days": window}) is expected
+    assert in_window(b, a, {"candidate_window_days": window}) is expected
+
+
+def _dated(aid, published):
+    from storydiff.stories.features import StoryFeatures
+
+    vector = np.ones(4, dtype=np.float32) / 2.0
+    return ArticleRecord(aid, vector, {w: 0.5 for w in "harbour assembly vote resolution".split()},
+                         StoryFeatures(aid, None, published))
+
+
+@pytest.mark.parametrize("dates, window, expected", [
+    (["2020-01-01", "2020-01-10", "2021-06-01"], 180, [["a", "b"], ["c"]]),   # c came out 17 months later
+    (["2020-01-01", "2020-01-10", None], 180, [["a", "b", "c"]]),             # c has no date: not ruled out
+    (["2020-01-01", "2020-01-10", "2021-06-01"], None, [["a", "b", "c"]]),    # no window: one event
+])
+def test_articles_published_far_apart_are_not_paired(dates, window, expected):
+    from storydiff.stories.features import load_rules
+
+    rules = {**load_rules(), "candidate_window_days": window}
+    records = [_dated(aid, d) for aid, d in zip("abc", dates)]
+    assert sorted(sorted(e.article_ids) for e in cluster_events(records, rules=rules)) == expected
+
+
+def test_the_store_rules_out_pairs_outside_the_window_as_clustering_in_memory_does(tmp_path, corpus):
+    import dataclasses
+
+    articles, analyses, gold = corpus
+    quake = ids_of(corpus, "quake")
+    late = quake[0]
+    moved = [dataclasses.replace(a, published="2024-05-05") if a.id == late else a for a in articles]
+    with SQLiteStore(tmp_path / "window.db") as store:
+        add(store, (moved, analyses, gold))
+        update_stories(store)
+        got = partition(store)
+        records = list(load_records(store, [a.id for a in articles]).values())
+    assert frozenset([late]) in got and frozenset(quake) not in got
+    assert frozenset(set(quake) - {late}) in got
+    assert got == {frozenset(e.article_ids) for e in cluster_events(records)}

@@ -443,6 +443,16 @@ class PostgresStore:
             for r in self._q(f"{cols} WHERE {where}", (chunk,)):
                 yield r[0], int(r[1]), bytes(r[2]), r[3]
 
+    def story_key_published(self, keys: Iterable[int]) -> dict[int, str | None]:
+        """``{index key: published}`` as the article's stories features give it (what the candidate window of the
+        stories stage compares), read without loading the records; keys with no features are left out."""
+        out: dict[int, str | None] = {}
+        for chunk in _chunks([int(k) for k in keys], 500):
+            out.update((int(k), p) for k, p in self._q(
+                "SELECT v.vkey, (f.record::json)->>'published' FROM story_vectors v JOIN story_features f "
+                "ON f.article_id = v.article_id WHERE v.vkey = ANY(%s::bigint[])", (chunk,)))
+        return out
+
     def story_index_state(self) -> tuple[int, int]:
         """``(number of stored vectors, largest index key)``: what an index file must hold to be current."""
         count, top = self._q("SELECT COUNT(*), COALESCE(MAX(vkey), 0) FROM story_vectors")[0]

@@ -390,6 +390,16 @@ class SQLiteStore:
         for chunk in _chunks(values, 500):
             yield from self.conn.execute(f"{cols} WHERE {column} IN ({','.join('?' * len(chunk))})", chunk)
 
+    def story_key_published(self, keys: Iterable[int]) -> dict[int, str | None]:
+        """``{index key: published}`` as the article's stories features give it (what the candidate window of the
+        stories stage compares), read without loading the records; keys with no features are left out."""
+        out: dict[int, str | None] = {}
+        for chunk in _chunks([int(k) for k in keys], 500):
+            out.update(self.conn.execute(
+                "SELECT v.vkey, json_extract(f.record, '$.published') FROM story_vectors v JOIN story_features f "
+                f"ON f.article_id = v.article_id WHERE v.vkey IN ({','.join('?' * len(chunk))})", chunk).fetchall())
+        return out
+
     def story_index_state(self) -> tuple[int, int]:
         """``(number of stored vectors, largest index key)``: what an index file must hold to be current."""
         count, top = self.conn.execute("SELECT COUNT(*), COALESCE(MAX(vkey), 0) FROM story_vectors").fetchone()

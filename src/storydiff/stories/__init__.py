@@ -295,7 +295,8 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
 
             ordered = [queries[a] for a in chunk if a in queries]
             cands = {q: [c for c in found if chunk_of.get(c.article_id, n) >= n]
-                     for q, found in candidate_map(ordered, index, resolve, rules).items()}
+                     for q, found in candidate_map(ordered, index, resolve, rules,
+                                                         dates=store.story_key_published).items()}
             edges = find_edges(ordered, cands, rules["storyline_edge_threshold"], rules)
             store.replace_story_edges([], [(a, b, s, edge_json(ev)) for a, b, s, ev in edges])
             del queries, ordered, cands, edges

@@ -728,11 +728,39 @@ def cluster_events(records: Sequence[ArticleRecord], decisions: Sequence[Decisio
     return events_from_edges(ordered, edges, decisions, rules)
 
 
-def candidate_map(queries: Sequence[ArticleRecord], index, resolve, rules: dict) -> dict[str, list[ArticleRecord]]:
+def published_day(published: str | None) -> int | None:
+    """The day (proleptic ordinal) of a publication date (``YYYY-MM-DD...``), or ``None`` when there is none or it
+    cannot be read."""
+    if not published:
+        return None
+    try:
+        return date.fromisoformat(published[:10]).toordinal()
+    except ValueError:
+        return None
+
+
+def in_window(a: str | None, b: str | None, rules: dict) -> bool:
+    """Whether two publication dates are close enough for the articles to be candidates (``candidate_window_days``;
+    an undated article, or no window, is never ruled out)."""
+    window = rules.get("candidate_window_days")
+    if window is None:
+        return True
+    da, db = published_day(a), published_day(b)
+    return da is None or db is None or abs(da - db) <= window
+
+
+def candidate_map(queries: Sequence[ArticleRecord], index, resolve, rules: dict, dates=None
+                  ) -> dict[str, list[ArticleRecord]]:
     """For each query, every record whose vector has cosine >= ``candidate_min_cosine`` with it (a range query,
     so the relation is symmetric and an incremental update finds the same pairs as a full run): the index is asked
     for ``candidates`` neighbours, and again for four times as many while the last one is still in range, up to
-    ``max_candidates``. ``resolve(index keys) -> {key: ArticleRecord}`` (keys it cannot resolve are skipped)."""
+    ``max_candidates``. ``resolve(index keys) -> {key: ArticleRecord}`` (keys it cannot resolve are skipped).
+
+    Records published more than ``candidate_window_days`` from the query are left out (:func:`in_window`, a
+    symmetric relation too): reports of one happening come out within days of it, so a pair months apart is at most
+    a storyline, which links events through the pairs of the events between them. ``dates(index keys) ->
+    {key: published}`` lets the store rule them out before their records are read; without it, the records'
+    own dates are used."""
     floor = rules["candidate_min_cosine"]
     hits_of: dict[str, list[tuple[int, float]]] = {}
     pending = list(queries)
@@ -749,8 +777,15 @@ def candidate_map(queries: Sequence[ArticleRecord], index, resolve, rules: dict)
                 hits_of[q.article_id] = [(k, sim) for k, sim in hits if sim >= floor]
         pending = again
         count *= 4
+    published = {q.article_id: q.published for q in queries}
+    if dates is not None and rules.get("candidate_window_days") is not None:
+        known = dates(sorted({k for hits in hits_of.values() for k, _ in hits}))
+        hits_of = {aid: [(k, sim) for k, sim in hits if in_window(published[aid], known.get(k), rules)]
+                   for aid, hits in hits_of.items()}
     resolved = resolve(sorted({k for hits in hits_of.values() for k, _ in hits}))
-    return {aid: [resolved[k] for k, _ in hits if k in resolved] for aid, hits in hits_of.items()}
+    return {aid: [resolved[k] for k, _ in hits if k in resolved and in_window(published[aid], resolved[k].published,
+                                                                              rules)]
+            for aid, hits in hits_of.items()}
 
 
 def events_from_edges(records: Sequence[ArticleRecord], edges: Sequence[tuple[str, str, float, dict]],
@@ -788,4 +823,5 @@ def edge_json(evidence: dict) -> str:
 __all__ = ["ArticleRecord", "Decision", "Event", "score_matrix", "score_pairs", "pair_evidence", "find_edges",
            "components", "EventParts", "affected_articles", "cluster_part", "decision_units", "cluster_unit",
            "apply_decisions", "event_id", "event_dates", "describe_event", "cluster_events", "candidate_map",
+           "in_window", "published_day",
            "events_from_edges", "edge_json"]

@@ -25,11 +25,13 @@ from sys import intern
 
 from ..model import Analysis, Article
 
-#: Bump when the features computed from the same analysis change: stored features of an older version are redone.
-FEATURES_VERSION = "1"
+#: Bump when the features computed from the same analysis change, or when what makes a stored pair changes (its
+#: features are then redone, so every article's pairs are found again): stored features of an older version are
+#: redone. 2: the candidate window (``candidate_window_days``; pairs stored before it can be months apart).
+FEATURES_VERSION = "2"
 #: The version of features made without the analysis (:func:`name_features`): an article that has them is
-#: clustered now, and its features are made again from its analysis once it has one.
-NAMES_VERSION = "names-1"
+#: clustered now, and its features are made again from its analysis once it has one (bumped with the above).
+NAMES_VERSION = "names-2"
 
 
 @cache
