@@ -908,7 +908,7 @@ def _dated(aid, published):
     from storydiff.stories.features import StoryFeatures
 
     vector = np.ones(4, dtype=np.float32) / 2.0
-    return ArticleRecord(aid, vector, {w: 0.5 for w in "harbour assembly vote resolution".split()},
+    return ArticleRecord(aid, vector, {w: 0.5 for w in ("harbour", "assembly", "vote", "resolution")},
                          StoryFeatures(aid, None, published))
 
 
