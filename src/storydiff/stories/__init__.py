@@ -41,7 +41,7 @@ import numpy as np
 from ..errors import StorydiffError
 from .embed import DEFAULT_EMBEDDER, article_terms, embed_articles, load_embedder
 from .events import (ArticleRecord, Decision, Event, EventParts, affected_articles, candidate_map, cluster_events,
-                     cluster_unit, decision_units, describe_event, edge_json, edges_by_article, find_edges)
+                     cluster_unit, decision_units, describe_event, edges_by_article, find_edges)
 from .features import FEATURES_VERSION, NAMES_VERSION, StoryFeatures, load_rules, name_features, story_features
 from .index import VectorIndex
 from .storylines import EventLinks
@@ -298,7 +298,8 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
                      for q, found in candidate_map(ordered, index, resolve, rules,
                                                          dates=store.story_key_published).items()}
             edges = find_edges(ordered, cands, rules["storyline_edge_threshold"], rules)
-            store.replace_story_edges([], [(a, b, s, edge_json(ev)) for a, b, s, ev in edges])
+            # no evidence stored: an event writes out the evidence of the links it shows (describe_event)
+            store.replace_story_edges([], [(a, b, s, "") for a, b, s in edges])
             del queries, ordered, cands, edges
             if on_progress:
                 on_progress("pairs", min((n + 1) * QUERY_CHUNK, len(query_ids)), len(query_ids))
@@ -334,7 +335,7 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
     for batch in _unit_batches(units, QUERY_CHUNK):
         ids = sorted({a for unit in batch for a in unit} & present_set)
         records = load_records(store, ids)
-        by_article = edges_by_article(store.story_edges(ids))
+        by_article = edges_by_article(store.story_links(ids))
         for unit in batch:
             relevant = [d for d in decisions if set(d.linked) & set(unit)]
             for members in cluster_unit(unit, parts_now, records, decisions, rules):

@@ -313,10 +313,11 @@ def pair_evidence(a: ArticleRecord, b: ArticleRecord, score: float | None = None
 
 
 def find_edges(queries: Sequence[ArticleRecord], candidates: dict[str, Sequence[ArticleRecord]],
-               min_score: float, rules: dict | None = None) -> list[tuple[str, str, float, dict]]:
-    """Scored pairs ``(a, b, score, evidence)`` with ``a < b`` between each query and its candidates
-    (``candidates[query id]``) whose score, or whose similarity alone, is at least ``min_score``. Each distinct
-    pair is scored once (:func:`score_pairs`)."""
+               min_score: float, rules: dict | None = None) -> list[tuple[str, str, float]]:
+    """Scored pairs ``(a, b, score)`` with ``a < b`` between each query and its candidates (``candidates[query
+    id]``) whose score, or whose similarity alone, is at least ``min_score``. Each distinct pair is scored once
+    (:func:`score_pairs`). Their evidence is written out only for the links an event shows (:func:`describe_event`):
+    a dense corpus has tens of pairs per article, and an event shows a dozen."""
     rules = rules or load_rules()
     pool: dict[str, ArticleRecord] = {}
     pairs: set[tuple[str, str]] = set()
@@ -336,13 +337,7 @@ def find_edges(queries: Sequence[ArticleRecord], candidates: dict[str, Sequence[
     second = np.fromiter((row[b] for _, b in ordered), dtype=np.int64, count=len(ordered))
     scores, similar = score_pairs(records, first, second, rules, both=True)
     keep = np.flatnonzero((scores >= min_score) | (similar >= min_score))
-    out = []
-    cache: dict = {}
-    for k in keep:
-        a, b = ordered[k]
-        s = round(float(scores[k]), 4)
-        out.append((a, b, s, pair_evidence(pool[a], pool[b], s, rules, cache=cache)))
-    return out
+    return [(*ordered[k], round(float(scores[k]), 4)) for k in keep]
 
 
 def components(nodes: Iterable[str], neighbours) -> list[list[str]]:
@@ -664,9 +659,12 @@ def event_dates(records: Sequence[ArticleRecord]) -> dict:
 
 
 def describe_event(members: list[tuple[str, str]], records: dict[str, ArticleRecord],
-                   edges: Sequence[tuple[str, str, float, dict]], decisions: Sequence[Decision],
+                   edges: Sequence[tuple[str, str, float]] | dict, decisions: Sequence[Decision],
                    rules: dict | None = None) -> Event:
-    """The event record: its articles by outlet, its dates with sources, and why (the evidence)."""
+    """The event record: its articles by outlet, its dates with sources, and why (the evidence: its strongest
+    links with what :func:`pair_evidence` finds in each pair). ``edges``: the scored pairs ``(a, b, score)``, or
+    those pairs by article (:func:`edges_by_article`)."""
+    rules = rules or load_rules()
     ids = [a for a, _ in members]
     recs = [records[a] for a in ids]
     inside = set(ids)
@@ -677,7 +675,7 @@ def describe_event(members: list[tuple[str, str]], records: dict[str, ArticleRec
         internal = [e for e in edges if e[0] in inside and e[1] in inside]
     # the article most like the others names the event
     strength = Counter()
-    for a, b, s, _ in internal:
+    for a, b, s, *_ in internal:
         strength[a] += s
         strength[b] += s
     lead = min(ids, key=lambda a: (-strength[a], a))
@@ -689,7 +687,8 @@ def describe_event(members: list[tuple[str, str]], records: dict[str, ArticleRec
     by_outlet: dict[str, list[str]] = defaultdict(list)
     for r in recs:
         by_outlet[r.outlet or "(unknown outlet)"].append(r.article_id)
-    links = sorted(internal, key=lambda e: (-e[2], e[0], e[1]))
+    links = sorted(((e[0], e[1], e[2]) for e in internal), key=lambda e: (-e[2], e[0], e[1]))
+    cache: dict = {}
     applied = [d.id for d in decisions if set(d.linked) & inside]
     record = {
         "title": records[lead].title,
@@ -703,8 +702,9 @@ def describe_event(members: list[tuple[str, str]], records: dict[str, ArticleRec
                              if c >= 2][:10],
             "shared_facts": [{"value": f, "articles": c} for f, c in sorted(facts.items(), key=lambda x: (-x[1], x[0]))
                              if c >= 2][:10],
-            "links": [{"a": a, "b": b, "score": s, "evidence": ev if isinstance(ev, dict) else json.loads(ev)}
-                      for a, b, s, ev in links[:12]],
+            "links": [{"a": a, "b": b, "score": s,
+                       "evidence": pair_evidence(records[a], records[b], s, rules, cache=cache)}
+                      for a, b, s in links[:12]],
             "decisions": applied,
         },
     }
@@ -788,12 +788,12 @@ def candidate_map(queries: Sequence[ArticleRecord], index, resolve, rules: dict,
             for aid, hits in hits_of.items()}
 
 
-def events_from_edges(records: Sequence[ArticleRecord], edges: Sequence[tuple[str, str, float, dict]],
+def events_from_edges(records: Sequence[ArticleRecord], edges: Sequence[tuple[str, str, float]],
                       decisions: Sequence[Decision], rules: dict) -> list[Event]:
-    """Events of ``records`` given every scored pair among them."""
+    """Events of ``records`` given every scored pair ``(a, b, score)`` among them."""
     by_id = {r.article_id: r for r in records}
     adjacency: dict[str, list[tuple[str, float]]] = defaultdict(list)
-    for a, b, s, _ in edges:
+    for a, b, s, *_ in edges:
         if s >= rules["event_threshold"] and a in by_id and b in by_id:
             adjacency[a].append((b, s))
             adjacency[b].append((a, s))
@@ -816,12 +816,8 @@ def edges_by_article(edges: Sequence[tuple]) -> dict[str, list[tuple]]:
     return out
 
 
-def edge_json(evidence: dict) -> str:
-    return json.dumps(evidence, ensure_ascii=False, separators=(",", ":"))
-
-
 __all__ = ["ArticleRecord", "Decision", "Event", "score_matrix", "score_pairs", "pair_evidence", "find_edges",
            "components", "EventParts", "affected_articles", "cluster_part", "decision_units", "cluster_unit",
            "apply_decisions", "event_id", "event_dates", "describe_event", "cluster_events", "candidate_map",
            "in_window", "published_day",
-           "events_from_edges", "edge_json"]
+           "events_from_edges"]

@@ -88,6 +88,10 @@ def _when(event: Event) -> str:
     return event.record.get("date") or event.record.get("published") or "9999"
 
 
+def _actor_names(actors) -> list[str]:
+    return json.loads(actors) if isinstance(actors, str) else actors
+
+
 def describe_storyline(event_ids: Sequence[str], by_id: dict[str, Event], links: dict[tuple[str, str], dict]
                        ) -> tuple[str, dict, list[str]]:
     """``(storyline_id, record, event ids in time order)`` of one storyline; ``links`` holds the links found
@@ -99,6 +103,8 @@ def describe_storyline(event_ids: Sequence[str], by_id: dict[str, Event], links:
         own = sorted(((x, y), links[(x, y)]) for x in inside for y in inside if x < y and (x, y) in links)
     else:
         own = sorted((xy, link) for xy, link in links.items() if xy[0] in inside and xy[1] in inside)
+    # links read back from the store carry their actors as JSON until a storyline shows them
+    own = [(xy, {**link, "actors": _actor_names(link["actors"])}) for xy, link in own]
     actors: dict[str, int] = defaultdict(int)
     for _, link in own:
         for name in link["actors"]:
@@ -179,7 +185,7 @@ class EventLinks:
         out = {e: list(self._fresh_links[e]) if e in self._fresh else list(self._to_fresh.get(e, ()))
                for e in event_ids}
         for x, y, score, actors in self._stored([e for e in event_ids if e not in self._fresh]):
-            self.found[(x, y)] = {"score": score, "actors": json.loads(actors)}
+            self.found[(x, y)] = {"score": score, "actors": actors}  # JSON: decoded if a storyline shows it
             for here, there in ((x, y), (y, x)):
                 if here in out:
                     out[here].append((there, score))
@@ -188,7 +194,8 @@ class EventLinks:
     def new_links(self) -> list[tuple[str, str, float, str]]:
         """The links found for the fresh events, as ``(a, b, score, actors_json)`` (what ``stored`` reads)."""
         self([])
-        return [(x, y, link["score"], json.dumps(link["actors"], ensure_ascii=False))
+        return [(x, y, link["score"], link["actors"] if isinstance(link["actors"], str)
+                 else json.dumps(link["actors"], ensure_ascii=False))
                 for (x, y), link in sorted(self.found.items()) if x in self._fresh or y in self._fresh]
 
     def _find(self, event_ids: Sequence[str]) -> dict[str, list[tuple[str, float]]]:
