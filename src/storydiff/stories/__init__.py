@@ -6,8 +6,9 @@
    (:mod:`.embed`: title + lead, wordllama by default) and its distinctive words; every analysed article without
    current features gets a :class:`~.features.StoryFeatures` record (names by corpus key, facts, happening dates).
 2. **Candidate search**: for each new or changed article only, the usearch index (:mod:`.index`) returns the
-   stored articles within a cosine range; each pair is scored (:func:`.events.score_pairs`) and pairs at or above
-   the storyline threshold are stored with their evidence. Cost: the new articles times the index lookups.
+   stored articles within a cosine range, less those published more than ``candidate_window_days`` from it; each
+   pair is scored (:func:`.events.score_pairs`) and pairs at or above the storyline threshold are stored (their
+   evidence is written out when an event shows them). Cost: the new articles times the index lookups.
 3. **Events**: the corpus is cut into parts (:class:`.events.EventParts`: components of the pairs at or above the
    event threshold, cut on stricter pairs when larger than ``max_component``), and average linkage runs on each.
    Only the parts that can have changed are clustered again: those of the changed articles and of their
