@@ -19,10 +19,11 @@ Usage::
 4. timed: ``--add`` more articles are stored with their features and ``update_stories`` runs again: the cost of
    adding articles to a store of N.
 
-``--order date`` takes the first N articles *published* (undated ones last) instead of the first N of the file: the
-file is in no order of time, so its first N span all eight years at every N and a larger N is a denser sample of the
-same years (an article has more look-alikes, so more pairs, the larger N is); a store that grows as news comes in
-grows in time instead, at the density of the news, which is where the candidate window bounds an article's pairs.
+``--order date`` takes the first N articles *published* (the undated spread evenly among them) instead of the first
+N of the file: the file is in no order of time, so its first N span all eight years at every N and a larger N is a
+denser sample of the same years (an article has more look-alikes, so more pairs, the larger N is); a store that
+grows as news comes in grows in time instead, at the density of the news, which is where the candidate window
+bounds an article's pairs.
 
 Printed per size: wall and CPU seconds and peak RSS of step 3 (VmHWM reset before it), wall and CPU seconds of
 step 4 and how many articles it clustered again ("redone"), events found, the largest event, storylines, and the
@@ -67,14 +68,19 @@ def _date_key(line: str) -> str:
 
 def load(path: str, limit: int | None, workers: int, order: str = "file"):
     """The first ``limit`` articles of the file, in its order or (``order="date"``) in order of publication (the
-    undated last): the way a store grows as news comes in."""
+    undated spread evenly among them): the way a store grows as news comes in."""
     import multiprocessing
 
     opener = gzip.open if path.endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8") as handle:
         if order == "date":
-            lines = sorted(((_date_key(line), i + 1, line) for i, line in enumerate(handle)))[:limit]
-            lines = [(path, number, line) for _, number, line in lines]
+            keyed = [(_date_key(line), i + 1, line) for i, line in enumerate(handle)]
+            dated = sorted(k for k in keyed if k[0] != "9999")
+            undated = [k for k in keyed if k[0] == "9999"]
+            # the undated spread evenly through the dated (in file order), as they would come in with the rest
+            ranked = sorted([(n, 0, k) for n, k in enumerate(dated)]
+                            + [((m + 0.5) * len(dated) / len(undated), 1, k) for m, k in enumerate(undated)])
+            lines = [(path, number, line) for _, _, (_, number, line) in ranked[:limit]]
         else:
             lines = [(path, i + 1, line) for i, line in enumerate(itertools.islice(handle, limit))]
     with multiprocessing.get_context("fork").Pool(workers) as pool:
@@ -142,7 +148,7 @@ def main() -> int:
     parser.add_argument("--add", type=int, default=500, help="articles added after the first clustering")
     parser.add_argument("--workers", type=int, default=2, help="processes for the (untimed) ingest map")
     parser.add_argument("--order", default="file", choices=["file", "date"],
-                        help="the first N of the file (default), or the first N published (undated last)")
+                        help="the first N of the file (default), or the first N published (undated spread among them)")
     parser.add_argument("--one", default=None, help=argparse.SUPPRESS)  # internal: run one size, print JSON
     args = parser.parse_args()
     if args.one is not None:
