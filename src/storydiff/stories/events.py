@@ -26,7 +26,6 @@ Members are sorted by article id before clustering, so the input order does not 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -777,14 +776,24 @@ def candidate_map(queries: Sequence[ArticleRecord], index, resolve, rules: dict,
                 hits_of[q.article_id] = [(k, sim) for k, sim in hits if sim >= floor]
         pending = again
         count *= 4
-    published = {q.article_id: q.published for q in queries}
-    if dates is not None and rules.get("candidate_window_days") is not None:
-        known = dates(sorted({k for hits in hits_of.values() for k, _ in hits}))
-        hits_of = {aid: [(k, sim) for k, sim in hits if in_window(published[aid], known.get(k), rules)]
-                   for aid, hits in hits_of.items()}
+    window = rules.get("candidate_window_days")
+    if window is None:
+        resolved = resolve(sorted({k for hits in hits_of.values() for k, _ in hits}))
+        return {aid: [resolved[k] for k, _ in hits if k in resolved] for aid, hits in hits_of.items()}
+    # each date read once (a query has up to max_candidates hits); what in_window says, pair by pair
+    day_of = {q.article_id: published_day(q.published) for q in queries}
+
+    def near(aid: str, day: int | None) -> bool:
+        mine = day_of[aid]
+        return mine is None or day is None or abs(mine - day) <= window
+
+    if dates is not None:
+        keys = sorted({k for hits in hits_of.values() for k, _ in hits})
+        days = {k: published_day(p) for k, p in dates(keys).items()}
+        hits_of = {aid: [(k, sim) for k, sim in hits if near(aid, days.get(k))] for aid, hits in hits_of.items()}
     resolved = resolve(sorted({k for hits in hits_of.values() for k, _ in hits}))
-    return {aid: [resolved[k] for k, _ in hits if k in resolved and in_window(published[aid], resolved[k].published,
-                                                                              rules)]
+    days = {k: published_day(r.published) for k, r in resolved.items()}
+    return {aid: [resolved[k] for k, _ in hits if k in resolved and near(aid, days[k])]
             for aid, hits in hits_of.items()}
 
 
