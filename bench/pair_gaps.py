@@ -15,17 +15,11 @@ import argparse
 import sqlite3
 import sys
 from collections import Counter, defaultdict
-from datetime import date
+
+from storydiff.stories.events import published_day
 
 BINS = [(3, "<= 3 days"), (7, "4-7 days"), (30, "8-30 days"), (90, "31-90 days"), (180, "91-180 days"),
         (365, "181-365 days"), (None, "> 1 year")]
-
-
-def _day(value: str | None) -> int | None:
-    try:
-        return date.fromisoformat(value[:10]).toordinal() if value else None
-    except ValueError:
-        return None
 
 
 def _bin(gap: int) -> str:
@@ -38,7 +32,7 @@ def main() -> int:
     parser.add_argument("--min-score", type=float, default=0.75)
     args = parser.parse_args()
     conn = sqlite3.connect(f"file:{args.store}?mode=ro", uri=True)
-    day = {aid: _day(published) for aid, published in conn.execute("SELECT id, published FROM articles")}
+    day = {aid: published_day(published) for aid, published in conn.execute("SELECT id, published FROM articles")}
     pairs: Counter = Counter()
     for a, b in conn.execute("SELECT a, b FROM story_edges WHERE score >= ?", (args.min_score,)):
         da, db = day.get(a), day.get(b)

@@ -295,13 +295,12 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
                         if aid in queries or aid in records}
 
             ordered = [queries[a] for a in chunk if a in queries]
-            cands = {q: [c for c in found if chunk_of.get(c.article_id, n) >= n]
-                     for q, found in candidate_map(ordered, index, resolve, rules,
-                                                         dates=store.story_key_published).items()}
+            found_for = candidate_map(ordered, index, resolve, rules, dates=store.story_key_published)
+            cands = {q: [c for c in found if chunk_of.get(c.article_id, n) >= n] for q, found in found_for.items()}
             edges = find_edges(ordered, cands, rules["storyline_edge_threshold"], rules)
             # no evidence stored: an event writes out the evidence of the links it shows (describe_event)
             store.replace_story_edges([], [(a, b, s, "") for a, b, s in edges])
-            del queries, ordered, cands, edges
+            del queries, ordered, found_for, cands, edges
             if on_progress:
                 on_progress("pairs", min((n + 1) * QUERY_CHUNK, len(query_ids)), len(query_ids))
     index.save(store)
