@@ -4,10 +4,12 @@
 
 Runs every component of the pipeline in turn over the same --limit articles (default: the first 80 AllSides
 articles), in one process, and prints the CPU seconds (``time.process_time``, so other programs on the machine do not
-count) each component took, for spaCy's stock ``en_core_web_sm`` and for the pipeline the analysis stage uses
-(``storydiff.analysis.load_nlp``: the attribute ruler applied column-wise, ``storydiff.analysis.pipeline``). The
-rounds alternate; the first round of each pays for filling the lemmatizer's cache, later rounds show the steady state
-that a long-running worker sees. It also checks both pipelines give the same annotations.
+count) each component took, for spaCy's stock ``en_core_web_sm``, for it with the attribute ruler applied
+column-wise (``ruler``), and for the pipeline the analysis stage uses (``storydiff.analysis.load_nlp``: that, and the
+layers' matrix products done by numpy's OpenBLAS instead of blis; ``storydiff.analysis.pipeline``). The rounds
+alternate; the first round of each pays for filling the lemmatizer's cache, later rounds show the steady state that a
+long-running worker sees. BLAS runs on one thread, as in the analysis stage. It also checks every pipeline gives the
+same annotations as the stock one, article by article.
 """
 
 from __future__ import annotations
@@ -46,23 +48,27 @@ def main() -> int:
     from spacy.attrs import DEP, ENT_IOB, ENT_TYPE, HEAD, LEMMA, MORPH, POS, TAG
 
     from storydiff.analysis import MODEL, load_nlp
+    from storydiff.analysis.pipeline import single_threaded_blas, use_array_attribute_ruler
 
     texts = [a.text for a in load_articles(args.data, args.limit)]
-    pipelines = {"stock": spacy.load(MODEL), "storydiff": load_nlp()}
+    ruler = spacy.load(MODEL)
+    use_array_attribute_ruler(ruler)
+    pipelines = {"stock": spacy.load(MODEL), "ruler": ruler, "storydiff": load_nlp()}
     rows = []
     last = {}
     for round_no in range(1, args.rounds + 1):
         for label, nlp in pipelines.items():
-            times, docs = components(nlp, texts)
+            with single_threaded_blas():
+                times, docs = components(nlp, texts)
             last[label] = docs
             rows.append({"round": round_no, "pipeline": label, "total_cpu_s": round(sum(times.values()), 2), **times})
             print(json.dumps(rows[-1]), flush=True)
     attrs = [TAG, POS, MORPH, LEMMA, DEP, HEAD, ENT_IOB, ENT_TYPE]
-    same = all(np.array_equal(a.to_array(attrs), b.to_array(attrs))
-               for a, b in zip(last["stock"], last["storydiff"]))
+    differ = {label: sum(not np.array_equal(a.to_array(attrs), b.to_array(attrs))
+                         for a, b in zip(last["stock"], docs)) for label, docs in last.items() if label != "stock"}
     tokens = sum(len(d) for d in last["stock"])
-    print(json.dumps({"articles": len(texts), "tokens": tokens, "same_annotations": same}))
-    return 0 if same else 1
+    print(json.dumps({"articles": len(texts), "tokens": tokens, "articles_annotated_differently": differ}))
+    return 0 if not any(differ.values()) else 1
 
 
 if __name__ == "__main__":

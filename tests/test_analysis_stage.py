@@ -153,6 +153,34 @@ def test_array_attribute_ruler_gives_spacys_output(seeds):
     assert compared > 3000
 
 
+def test_numpy_matmul_gives_blis_output(seeds):
+    """Layers whose matrix products go through numpy's BLAS annotate exactly as the stock (blis) pipeline does."""
+    import numpy as np
+    import spacy
+    from spacy.attrs import DEP, ENT_IOB, ENT_TYPE, HEAD, LEMMA, MORPH, POS, TAG
+    from thinc.api import NumpyOps
+
+    from storydiff.analysis import MODEL
+    from storydiff.analysis.pipeline import single_threaded_blas, use_numpy_matmul
+
+    reference = spacy.load(MODEL)
+    fast = spacy.load(MODEL)
+    switched = use_numpy_matmul(fast)
+    layers = [node for _, c in fast.pipeline if getattr(c, "model", None) is not None and hasattr(c.model, "walk")
+              for node in c.model.walk()]
+    assert switched > 50 and all(not node.ops.use_blis for node in layers if isinstance(node.ops, NumpyOps))
+    assert all(node.ops.use_blis for _, c in reference.pipeline if getattr(c, "model", None) is not None
+               and hasattr(c.model, "walk") for node in c.model.walk() if isinstance(node.ops, NumpyOps))
+    assert use_numpy_matmul(fast) == 0  # already switched
+    texts = [p.read_text(encoding="utf-8") for p in sorted(seeds.glob("*.txt"))] + ODD_TEXTS
+    attrs = [TAG, POS, MORPH, LEMMA, DEP, HEAD, ENT_IOB, ENT_TYPE]
+    with single_threaded_blas():
+        pairs = list(zip(reference.pipe(texts), fast.pipe(texts)))
+    for a, b in pairs:
+        assert np.array_equal(a.to_array(attrs), b.to_array(attrs))
+    assert sum(len(a) for a, _ in pairs) > 3000
+
+
 def test_array_attribute_ruler_refuses_patterns_it_does_not_implement():
     import spacy
 

@@ -1,4 +1,5 @@
-"""A faster stand-in for one spaCy component, with the same output: the attribute ruler, applied column-wise.
+"""Faster stand-ins inside spaCy's pipeline, with the same output: the attribute ruler applied column-wise, and
+the neural layers' matrix products done by numpy's BLAS instead of blis.
 
 spaCy's ``AttributeRuler`` runs a ``Matcher`` over every document and then sets attributes token by token in Python;
 in ``en_core_web_sm`` its 179 patterns (a part-of-speech and morphology for each tag, and exceptions by word form)
@@ -10,6 +11,15 @@ column (a tag or a dependency label, set only on whitespace tokens) are set toke
 
 :func:`use_array_attribute_ruler` swaps it into a loaded pipeline, refusing (leaving the pipeline as it is) when a
 pattern uses something it does not implement; ``tests/test_analysis_stage.py`` checks the output is identical.
+
+:func:`use_numpy_matmul` points thinc's CPU layers at ``numpy.dot`` instead of blis. The blis wheels on PyPI are built
+for blis's ``generic`` sub-configuration only (``BLIS_ARCH_DEBUG=1`` prints it), without the AVX2/AVX-512 kernels,
+while numpy's bundled OpenBLAS picks its kernels for the CPU at run time: on this project's machine (AMD EPYC) a
+matrix product of the sizes in ``en_core_web_sm`` takes a third of the time, and the whole parse ~30% less CPU
+(``bench/parse_components.py``). The products add up the same numbers in another order, so a score could in principle
+move in its last bit; the annotations were identical on every article compared (``bench/parse_components.py``,
+``tests/test_analysis_stage.py``). What is left in blis is the transition parser's per-token step (compiled code that
+holds its own pointer to blis), mostly spent checking which moves are valid rather than multiplying.
 """
 
 from __future__ import annotations
@@ -148,3 +158,39 @@ def use_array_attribute_ruler(nlp) -> bool:
 
 
 FACTORY = "storydiff_array_attribute_ruler"
+
+
+def use_numpy_matmul(nlp) -> int:
+    """Give every CPU layer of ``nlp``'s models thinc ops whose matrix product is ``numpy.dot`` (OpenBLAS) rather than
+    blis (see the module's docstring); returns how many layers were switched. Layers on a GPU are left alone.
+
+    OpenBLAS may start threads of its own; callers that run one parse per core limit it to one thread
+    (:func:`single_threaded_blas`)."""
+    from thinc.api import NumpyOps
+
+    ops = NumpyOps(use_blis=False)
+    switched = 0
+    for _, component in nlp.pipeline:
+        model = getattr(component, "model", None)
+        if model is None or not hasattr(model, "walk"):
+            continue
+        for node in model.walk():
+            if type(node.ops) is NumpyOps and node.ops.use_blis:
+                node.ops = ops
+                switched += 1
+    return switched
+
+
+_controller = None
+
+
+def single_threaded_blas():
+    """A context in which numpy's BLAS runs on the calling thread only: the analysis runs one parse per core, and the
+    small products of a parse gain nothing from more threads (two OpenBLAS threads per process used more CPU for the
+    same parse)."""
+    global _controller
+    from threadpoolctl import ThreadpoolController
+
+    if _controller is None:
+        _controller = ThreadpoolController()
+    return _controller.limit(limits=1, user_api="blas")
