@@ -99,6 +99,7 @@ def _analyze_chunk(articles: list[Article]) -> list[Analysis]:
     return list(analyze_articles(articles))
 
 
+@lru_cache(maxsize=1 << 17)
 def corpus_key(name: str, label: str, lang: str = "en") -> str:
     """The key that joins one entity across articles: spelling variants share it; a plural folds onto its
     singular for groups and places ("Uyghurs" / "Uighur")."""
