@@ -181,6 +181,80 @@ def test_numpy_matmul_gives_blis_output(seeds):
     assert sum(len(a) for a, _ in pairs) > 3000
 
 
+#: texts where the recogniser's rules bite: entities at a document's end, across a sentence break, on whitespace
+NER_EDGE_TEXTS = [
+    "Emmanuel Macron",
+    "Paris",
+    "Xi",
+    " \n ",
+    "France.\nChina. United Nations General Assembly",
+    "The vote in the National Assembly was 169 to 1 on January 20, 2022.\n\n  Jean-Yves Le Drian spoke.",
+    "He met   Wang Yi \t and  the U.N.  in  New York City",
+    "Beijing's embassy said the report by Human Rights Watch was \"lies\". It cost $5 million, or 3%.",
+]
+
+
+def test_batched_entity_recogniser_gives_spacys_entities(seeds):
+    """Decoding a whole batch with numpy finds exactly the entities spaCy's recogniser finds, batch by batch."""
+    import numpy as np
+    import spacy
+    from spacy.attrs import ENT_IOB, ENT_KB_ID, ENT_TYPE
+
+    from storydiff.analysis import MODEL
+    from storydiff.analysis.pipeline import BatchedEntityRecognizer, use_batched_ner
+
+    reference = spacy.load(MODEL)
+    fast = spacy.load(MODEL)
+    assert use_batched_ner(fast)
+    assert "ner" not in fast.pipe_names and isinstance(fast.get_pipe(fast.pipe_names[-1]), BatchedEntityRecognizer)
+    texts = [p.read_text(encoding="utf-8") for p in sorted(seeds.glob("*.txt"))] + ODD_TEXTS + NER_EDGE_TEXTS
+    attrs = [ENT_IOB, ENT_TYPE, ENT_KB_ID]
+    entities = 0
+    for batch_size in (1, 4, 32):
+        for a, b in zip(reference.pipe(texts, batch_size=batch_size), fast.pipe(texts, batch_size=batch_size)):
+            assert np.array_equal(a.to_array(attrs), b.to_array(attrs)), a.text[:60]
+            assert [(e.start, e.end, e.label_) for e in a.ents] == [(e.start, e.end, e.label_) for e in b.ents]
+            entities += len(a.ents)
+    assert entities > 300
+    one = fast("Emmanuel Macron met Xi Jinping in Beijing.")  # a single document (the component's __call__)
+    assert [e.label_ for e in one.ents] == ["PERSON", "PERSON", "GPE"]
+
+
+def test_batched_entity_recogniser_leaves_preset_entities_to_spacy():
+    """A document that already has entities goes through spaCy's own recogniser, which keeps them."""
+    import spacy
+    from spacy.tokens import Span
+
+    from storydiff.analysis import MODEL
+    from storydiff.analysis.pipeline import use_batched_ner
+
+    def preset(nlp):
+        doc = nlp.make_doc("The Xinjiang report angered Beijing and Paris.")
+        doc.set_ents([Span(doc, 1, 3, label="WORK_OF_ART")], default="missing")
+        for _, component in nlp.pipeline:
+            doc = component(doc)
+        return [(e.start, e.end, e.label_) for e in doc.ents]
+
+    reference = spacy.load(MODEL)
+    fast = spacy.load(MODEL)
+    assert use_batched_ner(fast)
+    assert preset(fast) == preset(reference)
+    assert (1, 3, "WORK_OF_ART") in preset(fast)
+
+
+def test_batched_entity_recogniser_refuses_what_it_does_not_reproduce():
+    import spacy
+
+    from storydiff.analysis.pipeline import use_batched_ner
+
+    blank = spacy.blank("en")
+    assert not use_batched_ner(blank)  # no recogniser
+    beam = spacy.blank("en")
+    beam.add_pipe("beam_ner", name="ner")  # a recogniser that keeps several candidates per step
+    assert not use_batched_ner(beam)
+    assert beam.pipe_names == ["ner"]
+
+
 def test_array_attribute_ruler_refuses_patterns_it_does_not_implement():
     import spacy
 

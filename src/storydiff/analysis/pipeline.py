@@ -1,5 +1,6 @@
-"""Faster stand-ins inside spaCy's pipeline, with the same output: the attribute ruler applied column-wise, and
-the neural layers' matrix products done by numpy's BLAS instead of blis.
+"""Faster stand-ins inside spaCy's pipeline, with the same output: the attribute ruler applied column-wise, the
+neural layers' matrix products done by numpy's BLAS instead of blis, and the entity recogniser's greedy decoding done
+for a whole batch with numpy (:class:`BatchedEntityRecognizer`).
 
 spaCy's ``AttributeRuler`` runs a ``Matcher`` over every document and then sets attributes token by token in Python;
 in ``en_core_web_sm`` its 179 patterns (a part-of-speech and morphology for each tag, and exceptions by word form)
@@ -18,8 +19,9 @@ while numpy's bundled OpenBLAS picks its kernels for the CPU at run time: on thi
 matrix product of the sizes in ``en_core_web_sm`` takes a third of the time, and the whole parse ~30% less CPU
 (``bench/parse_components.py``). The products add up the same numbers in another order, so a score could in principle
 move in its last bit; the annotations were identical on every article compared (``bench/parse_components.py``,
-``tests/test_analysis_stage.py``). What is left in blis is the transition parser's per-token step (compiled code that
-holds its own pointer to blis), mostly spent checking which moves are valid rather than multiplying.
+``tests/test_analysis_stage.py``). What is left in blis is the dependency parser's per-step output layer (compiled
+code that holds its own pointer to blis) and :class:`BatchedEntityRecognizer`'s, which calls the same routine so that
+its scores are spaCy's to the last bit.
 """
 
 from __future__ import annotations
@@ -194,3 +196,218 @@ def single_threaded_blas():
     if _controller is None:
         _controller = ThreadpoolController()
     return _controller.limit(limits=1, user_api="blas")
+
+
+#: spaCy's move kinds for named entities (``BiluoPushDown``), by the letter its class names start with
+_KINDS = {"O": 0, "B": 1, "I": 2, "L": 3, "U": 4}
+
+
+class BatchedEntityRecognizer:
+    """spaCy's greedy entity recogniser (``BiluoPushDown``), its decoding done for all the documents of a batch at
+    once with numpy instead of state by state in compiled code; same weights, same arithmetic, same entities.
+
+    spaCy's decoder spends most of its time checking, for each token, which of its 74 moves are valid (a function
+    call per move, the GIL taken and a buffer allocated per step; ``bench/README.md``). With no entities set before the
+    recogniser runs, validity depends only on whether an entity is open (and its label), whether the token is
+    whitespace, whether the next token starts a sentence and whether the token is the document's last, so it is a few
+    array operations per step for every document of the batch. The scores are computed as spaCy computes them: the
+    same precomputed token features summed in the same order, the same bias, maxout, the output layer multiplied by
+    the same blis routine, the first best valid move taken; documents are batched as spaCy's ``Parser.pipe`` batches
+    them (sorted by length, a quarter of the batch at a time), so the token-to-vector network sees the same inputs.
+
+    A batch in which a document already has entities (set by an earlier component or by hand) is passed to spaCy's own
+    recogniser, whose rules for preset entities this does not implement."""
+
+    def __init__(self, ner):
+        import numpy as np
+
+        _check_ner(ner)
+        self.ner = ner
+        self.name = ner.name
+        model = ner.model
+        self.tok2vec = model.layers[0]
+        self.lower = model.layers[1]
+        upper = model.layers[-1]
+        self.n_out = self.lower.get_dim("nO")
+        self.n_pieces = self.lower.get_dim("nP")
+        self.bias = np.ascontiguousarray(self.lower.get_param("b").reshape(-1))
+        self.out_w = np.ascontiguousarray(upper.get_param("W"))
+        self.out_b = np.ascontiguousarray(upper.get_param("b"))
+        strings = ner.vocab.strings
+        names = [ner.moves.get_class_name(i) for i in range(ner.moves.n_moves)]
+        self.kind = np.array([_KINDS[n[0]] for n in names], dtype=np.int8)
+        self.label = np.array([strings.add(n[2:]) if len(n) > 2 else 0 for n in names], dtype=np.uint64)
+        labelled = self.label != 0
+        self.out_cols = np.flatnonzero(self.kind == _KINDS["O"])
+        self.begin_cols = np.flatnonzero((self.kind == _KINDS["B"]) & labelled)
+        self.unit_cols = np.flatnonzero((self.kind == _KINDS["U"]) & labelled)
+        self.labels = sorted({int(x) for x in self.label[labelled]})
+        index = {lab: i for i, lab in enumerate(self.labels)}
+        self.label_index = index
+        # per label (by its index): the column of its I and L moves (-1: none)
+        self.in_col = np.full(len(self.labels), -1, dtype=np.int64)
+        self.last_col = np.full(len(self.labels), -1, dtype=np.int64)
+        for col, (kind, lab) in enumerate(zip(self.kind.tolist(), self.label.tolist())):
+            if lab and kind == _KINDS["I"]:
+                self.in_col[index[lab]] = col
+            elif lab and kind == _KINDS["L"]:
+                self.last_col[index[lab]] = col
+
+    def __call__(self, doc):
+        self._annotate([doc])
+        return doc
+
+    def pipe(self, docs, *, batch_size: int = 256):
+        from spacy.util import minibatch
+
+        for batch in minibatch(docs, size=batch_size):
+            by_length = sorted(batch, key=len)
+            for sub in minibatch(by_length, size=max(batch_size // 4, 2)):
+                self._annotate(list(sub))
+            yield from batch
+
+    def _annotate(self, docs) -> None:
+        import numpy as np
+        from spacy.attrs import ENT_IOB, IS_SPACE, SENT_START
+        from spacy.tokens import Span
+
+        if any(doc.has_annotation("ENT_IOB") for doc in docs):
+            self.ner.set_annotations(docs, self.ner.predict(docs))
+            return
+        if not any(len(doc) for doc in docs):
+            for doc in docs:
+                doc.set_ents([], default="outside")
+            return
+        lengths = np.array([len(doc) for doc in docs], dtype=np.int64)
+        offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+        total = int(lengths.sum())
+        tokvecs = self.tok2vec.predict(docs)
+        cached, _ = self.lower(tokvecs, False)  # (total + 1, 3, nO, nP): the padding row first
+        cached = cached.reshape(total + 1, 3, -1)
+        pad = cached[0]
+        feats = [np.ascontiguousarray(cached[1:, f]) for f in range(3)]
+        arrays = [doc.to_array([SENT_START, IS_SPACE, ENT_IOB]).reshape(-1, 3) for doc in docs if len(doc)]
+        table = np.concatenate(arrays) if arrays else np.zeros((0, 3), dtype=np.uint64)
+        starts = table[:, 0] == 1
+        next_starts = np.zeros(total, dtype=bool)
+        next_starts[:-1] = starts[1:]  # the next token of the same document (a document's last token: unused)
+        space = table[:, 1] == 1
+        entities = self._decode(lengths, offsets, feats, pad, next_starts, space)
+        for doc, found in zip(docs, entities):
+            doc.set_ents([Span(doc, s, e, label=lab) for s, e, lab in found], default="outside")
+
+    def _scores(self, hidden):
+        """Output scores from summed features: spaCy's bias, maxout and output layer (blis, as spaCy multiplies)."""
+        import blis.py
+        import numpy as np
+
+        hidden += self.bias
+        pieces = hidden.reshape(len(hidden), self.n_out, self.n_pieces)
+        best = np.ascontiguousarray(pieces[:, :, 0])
+        for piece in range(1, self.n_pieces):  # maxout (numpy's max over a short last axis is slow)
+            np.maximum(best, pieces[:, :, piece], out=best)
+        scores = blis.py.gemm(best, self.out_w, trans2=True)
+        scores += self.out_b
+        return scores
+
+    def _decode(self, lengths, offsets, feats, pad, next_starts, space) -> list[list[tuple[int, int, int]]]:
+        """The greedy decoder over every token of the batch (flat indices), in three steps:
+
+        1. Where no entity is open, the features are the token and two paddings, so the best valid move at every
+           token is found at once: O, or B/U with a label.
+        2. From each token where that move is B, the entity it would open is followed to its L (each step's features
+           are the token, the entity's first token and the one before; only I and L of its label are valid).
+        3. Walking the tokens in order, a B or U is taken only where no entity taken before is still open.
+        Every step's features and scores depend only on these positions, so this is spaCy's left-to-right decoding."""
+        import numpy as np
+
+        f0, f1, f2 = feats
+        n_docs, total = len(lengths), len(f0)
+        doc_of = np.repeat(np.arange(n_docs), lengths)
+        left = lengths[doc_of] - (np.arange(total) - offsets[doc_of])  # tokens left in the buffer, this one included
+        may_continue = (left >= 2) & ~next_starts
+        kind, o, b = self.kind, _KINDS["O"], _KINDS["B"]
+        # 1. no entity open
+        hidden = f0 + pad[1]
+        hidden += pad[2]
+        scores = self._scores(hidden)
+        valid = np.zeros(scores.shape, dtype=bool)
+        valid[:, self.out_cols] = True
+        valid[:, self.begin_cols] = (may_continue & ~space)[:, None]
+        valid[:, self.unit_cols] = (~space)[:, None]
+        best = np.where(valid, scores, -np.inf).argmax(axis=1)
+        moves = kind[best]
+        starts = np.flatnonzero(moves != o)
+        # 2. the entity each B would open, followed to its end
+        begins = starts[moves[starts] == b]
+        label_of = np.array([self.label_index.get(int(x), -1) for x in self.label], dtype=np.int64)
+        lab = label_of[best[begins]]
+        in_col, last_col = self.in_col[lab], self.last_col[lab]
+        end = np.zeros(len(begins), dtype=np.int64)
+        run = np.arange(len(begins))
+        t = begins + 1
+        while run.size:
+            hidden = f0[t] + f1[begins[run]]
+            hidden += f2[t - 1]
+            scores = self._scores(hidden)
+            rows = np.arange(len(run))
+            score_in = scores[rows, np.maximum(in_col[run], 0)]
+            score_last = scores[rows, last_col[run]]
+            # spaCy takes the first best valid move in class order
+            go_on = (may_continue[t] & (in_col[run] >= 0)
+                     & ((score_in > score_last) | ((score_in == score_last) & (in_col[run] < last_col[run]))))
+            end[run[~go_on]] = t[~go_on] + 1
+            run, t = run[go_on], t[go_on] + 1
+        # 3. in order, each start taken where no entity is open
+        found: list[list[tuple[int, int, int]]] = [[] for _ in range(n_docs)]
+        end_of = dict(zip(begins.tolist(), end.tolist()))
+        labels = self.label.tolist()
+        free = 0
+        for start, move, cls in zip(starts.tolist(), moves[starts].tolist(), best[starts].tolist()):
+            if start < free:
+                continue
+            doc = int(doc_of[start])
+            stop = end_of[start] if move == b else start + 1
+            found[doc].append((start - int(offsets[doc]), stop - int(offsets[doc]), labels[cls]))
+            free = stop
+        return found
+
+
+def _check_ner(ner) -> None:
+    """Refuse (:class:`Unsupported`) an entity recogniser :class:`BatchedEntityRecognizer` does not reproduce."""
+    from spacy.pipeline import EntityRecognizer
+
+    model = getattr(ner, "model", None)
+    if not isinstance(ner, EntityRecognizer) or model is None:
+        raise Unsupported("not spaCy's EntityRecognizer")
+    if type(ner.moves).__name__ != "BiluoPushDown" or ner.cfg.get("beam_width", 1) != 1:
+        raise Unsupported("not the greedy BILUO recogniser")
+    if not model.attrs.get("has_upper") or model.attrs.get("unseen_classes") or len(model.layers) != 3:
+        raise Unsupported("a model without an output layer, or with unseen classes")
+    if model.layers[1].get_dim("nF") != 3 or getattr(ner, "postprocesses", None):
+        raise Unsupported("features other than the recogniser's three")
+    for i in range(ner.moves.n_moves):
+        name = ner.moves.get_class_name(i)
+        if name[0] not in _KINDS or (name != "O" and name[1:2] != "-"):
+            raise Unsupported(f"move {name!r}")
+
+
+def use_batched_ner(nlp) -> bool:
+    """Swap :class:`BatchedEntityRecognizer` in for ``nlp``'s ``ner`` (same entities, less time); False (pipeline
+    unchanged) when there is none or it is not one this reproduces."""
+    from spacy.language import Language
+
+    if "ner" not in nlp.pipe_names:
+        return False
+    try:
+        _check_ner(nlp.get_pipe("ner"))
+    except Unsupported:
+        return False
+    if not Language.has_factory(NER_FACTORY):
+        Language.factory(NER_FACTORY)(lambda nlp, name: BatchedEntityRecognizer(nlp.get_pipe("ner")))
+    nlp.add_pipe(NER_FACTORY, after="ner")
+    nlp.disable_pipe("ner")
+    return True
+
+
+NER_FACTORY = "storydiff_batched_ner"
