@@ -244,6 +244,7 @@ class BatchedEntityRecognizer:
         self.labels = sorted({int(x) for x in self.label[labelled]})
         index = {lab: i for i, lab in enumerate(self.labels)}
         self.label_index = index
+        self.label_of = np.array([index.get(int(x), -1) for x in self.label], dtype=np.int64)  # class -> label index
         # per label (by its index): the column of its I and L moves (-1: none)
         self.in_col = np.full(len(self.labels), -1, dtype=np.int64)
         self.last_col = np.full(len(self.labels), -1, dtype=np.int64)
@@ -340,8 +341,7 @@ class BatchedEntityRecognizer:
         starts = np.flatnonzero(moves != o)
         # 2. the entity each B would open, followed to its end
         begins = starts[moves[starts] == b]
-        label_of = np.array([self.label_index.get(int(x), -1) for x in self.label], dtype=np.int64)
-        lab = label_of[best[begins]]
+        lab = self.label_of[best[begins]]
         in_col, last_col = self.in_col[lab], self.last_col[lab]
         end = np.zeros(len(begins), dtype=np.int64)
         run = np.arange(len(begins))
@@ -386,10 +386,13 @@ def _check_ner(ner) -> None:
         raise Unsupported("a model without an output layer, or with unseen classes")
     if model.layers[1].get_dim("nF") != 3 or getattr(ner, "postprocesses", None):
         raise Unsupported("features other than the recogniser's three")
-    for i in range(ner.moves.n_moves):
-        name = ner.moves.get_class_name(i)
+    names = [ner.moves.get_class_name(i) for i in range(ner.moves.n_moves)]
+    for name in names:
         if name[0] not in _KINDS or (name != "O" and name[1:2] != "-"):
             raise Unsupported(f"move {name!r}")
+    labels = {name[2:] for name in names if len(name) > 2}
+    if "O" not in names or any(f"{kind}-{label}" not in names for label in labels for kind in "BILU"):
+        raise Unsupported("a label without all four of B, I, L and U, or no O")
 
 
 def use_batched_ner(nlp) -> bool:
