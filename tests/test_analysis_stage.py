@@ -130,11 +130,25 @@ ODD_TEXTS = [
 ]
 
 
+#: the token attributes a stand-in in the pipeline must leave exactly as spaCy sets them
+PARSE_ATTRS = ("TAG", "POS", "MORPH", "LEMMA", "DEP", "HEAD", "ENT_IOB", "ENT_TYPE", "ENT_KB_ID")
+
+
+def _parsed_alike(reference, fast, texts, batch_size: int = 32) -> list:
+    """Both pipelines over ``texts``; asserts every token's :data:`PARSE_ATTRS` are equal, returns the doc pairs."""
+    import numpy as np
+    from spacy.attrs import IDS
+
+    attrs = [IDS[a] for a in PARSE_ATTRS]
+    pairs = list(zip(reference.pipe(texts, batch_size=batch_size), fast.pipe(texts, batch_size=batch_size)))
+    for a, b in pairs:
+        assert np.array_equal(a.to_array(attrs), b.to_array(attrs)), a.text[:60]
+    return pairs
+
+
 def test_array_attribute_ruler_gives_spacys_output(seeds):
     """The column-wise attribute ruler sets exactly what spaCy's AttributeRuler sets, on every token."""
-    import numpy as np
     import spacy
-    from spacy.attrs import DEP, ENT_IOB, ENT_TYPE, HEAD, LEMMA, MORPH, POS, TAG
 
     from storydiff.analysis import MODEL
     from storydiff.analysis.pipeline import use_array_attribute_ruler
@@ -144,20 +158,15 @@ def test_array_attribute_ruler_gives_spacys_output(seeds):
     assert use_array_attribute_ruler(fast)
     assert "attribute_ruler" not in fast.pipe_names and "attribute_ruler" in reference.pipe_names
     texts = [p.read_text(encoding="utf-8") for p in sorted(seeds.glob("*.txt"))] + ODD_TEXTS
-    attrs = [TAG, POS, MORPH, LEMMA, DEP, HEAD, ENT_IOB, ENT_TYPE]
-    compared = 0
-    for a, b in zip(reference.pipe(texts), fast.pipe(texts)):
-        assert np.array_equal(a.to_array(attrs), b.to_array(attrs))
+    pairs = _parsed_alike(reference, fast, texts)
+    for a, b in pairs:
         assert [str(t.morph) for t in a] == [str(t.morph) for t in b]
-        compared += len(a)
-    assert compared > 3000
+    assert sum(len(a) for a, _ in pairs) > 3000
 
 
 def test_numpy_matmul_gives_blis_output(seeds):
     """Layers whose matrix products go through numpy's BLAS annotate exactly as the stock (blis) pipeline does."""
-    import numpy as np
     import spacy
-    from spacy.attrs import DEP, ENT_IOB, ENT_TYPE, HEAD, LEMMA, MORPH, POS, TAG
     from thinc.api import NumpyOps
 
     from storydiff.analysis import MODEL
@@ -166,18 +175,17 @@ def test_numpy_matmul_gives_blis_output(seeds):
     reference = spacy.load(MODEL)
     fast = spacy.load(MODEL)
     switched = use_numpy_matmul(fast)
-    layers = [node for _, c in fast.pipeline if getattr(c, "model", None) is not None and hasattr(c.model, "walk")
-              for node in c.model.walk()]
-    assert switched > 50 and all(not node.ops.use_blis for node in layers if isinstance(node.ops, NumpyOps))
-    assert all(node.ops.use_blis for _, c in reference.pipeline if getattr(c, "model", None) is not None
-               and hasattr(c.model, "walk") for node in c.model.walk() if isinstance(node.ops, NumpyOps))
+
+    def layers(nlp):
+        return [node for _, c in nlp.pipeline if getattr(c, "model", None) is not None and hasattr(c.model, "walk")
+                for node in c.model.walk() if isinstance(node.ops, NumpyOps)]
+
+    assert switched > 50 and not any(node.ops.use_blis for node in layers(fast))
+    assert all(node.ops.use_blis for node in layers(reference))
     assert use_numpy_matmul(fast) == 0  # already switched
     texts = [p.read_text(encoding="utf-8") for p in sorted(seeds.glob("*.txt"))] + ODD_TEXTS
-    attrs = [TAG, POS, MORPH, LEMMA, DEP, HEAD, ENT_IOB, ENT_TYPE]
     with single_threaded_blas():
-        pairs = list(zip(reference.pipe(texts), fast.pipe(texts)))
-    for a, b in pairs:
-        assert np.array_equal(a.to_array(attrs), b.to_array(attrs))
+        pairs = _parsed_alike(reference, fast, texts)
     assert sum(len(a) for a, _ in pairs) > 3000
 
 
@@ -196,9 +204,7 @@ NER_EDGE_TEXTS = [
 
 def test_batched_entity_recogniser_gives_spacys_entities(seeds):
     """Decoding a whole batch with numpy finds exactly the entities spaCy's recogniser finds, batch by batch."""
-    import numpy as np
     import spacy
-    from spacy.attrs import ENT_IOB, ENT_KB_ID, ENT_TYPE
 
     from storydiff.analysis import MODEL
     from storydiff.analysis.pipeline import BatchedEntityRecognizer, use_batched_ner
@@ -208,11 +214,9 @@ def test_batched_entity_recogniser_gives_spacys_entities(seeds):
     assert use_batched_ner(fast)
     assert "ner" not in fast.pipe_names and isinstance(fast.get_pipe(fast.pipe_names[-1]), BatchedEntityRecognizer)
     texts = [p.read_text(encoding="utf-8") for p in sorted(seeds.glob("*.txt"))] + ODD_TEXTS + NER_EDGE_TEXTS
-    attrs = [ENT_IOB, ENT_TYPE, ENT_KB_ID]
     entities = 0
     for batch_size in (1, 4, 32):
-        for a, b in zip(reference.pipe(texts, batch_size=batch_size), fast.pipe(texts, batch_size=batch_size)):
-            assert np.array_equal(a.to_array(attrs), b.to_array(attrs)), a.text[:60]
+        for a, b in _parsed_alike(reference, fast, texts, batch_size):
             assert [(e.start, e.end, e.label_) for e in a.ents] == [(e.start, e.end, e.label_) for e in b.ents]
             entities += len(a.ents)
     assert entities > 300
