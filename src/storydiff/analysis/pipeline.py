@@ -209,8 +209,9 @@ class BatchedEntityRecognizer:
     spaCy's decoder spends most of its time checking, for each token, which of its 74 moves are valid (a function
     call per move, the GIL taken and a buffer allocated per step; ``bench/README.md``). With no entities set before the
     recogniser runs, validity depends only on whether an entity is open (and its label), whether the token is
-    whitespace, whether the next token starts a sentence and whether the token is the document's last, so it is a few
-    array operations per step for every document of the batch. The scores are computed as spaCy computes them: the
+    whitespace, whether the next token starts a sentence and whether the token is the document's last; and with no
+    entity open a step's features are the token's alone. So the best move with no entity open is found for every token
+    of the batch at once, and only the steps inside entities are followed one by one (:meth:`_decode`). The scores are computed as spaCy computes them: the
     same precomputed token features summed in the same order, the same bias, maxout, the output layer multiplied by
     the same blis routine, the first best valid move taken; documents are batched as spaCy's ``Parser.pipe`` batches
     them (sorted by length, a quarter of the batch at a time), so the token-to-vector network sees the same inputs.
@@ -243,7 +244,6 @@ class BatchedEntityRecognizer:
         self.unit_cols = np.flatnonzero((self.kind == _KINDS["U"]) & labelled)
         self.labels = sorted({int(x) for x in self.label[labelled]})
         index = {lab: i for i, lab in enumerate(self.labels)}
-        self.label_index = index
         self.label_of = np.array([index.get(int(x), -1) for x in self.label], dtype=np.int64)  # class -> label index
         # per label (by its index): the column of its I and L moves (-1: none)
         self.in_col = np.full(len(self.labels), -1, dtype=np.int64)
@@ -269,7 +269,7 @@ class BatchedEntityRecognizer:
 
     def _annotate(self, docs) -> None:
         import numpy as np
-        from spacy.attrs import ENT_IOB, IS_SPACE, SENT_START
+        from spacy.attrs import IS_SPACE, SENT_START
         from spacy.tokens import Span
 
         if any(doc.has_annotation("ENT_IOB") for doc in docs):
@@ -287,8 +287,8 @@ class BatchedEntityRecognizer:
         cached = cached.reshape(total + 1, 3, -1)
         pad = cached[0]
         feats = [np.ascontiguousarray(cached[1:, f]) for f in range(3)]
-        arrays = [doc.to_array([SENT_START, IS_SPACE, ENT_IOB]).reshape(-1, 3) for doc in docs if len(doc)]
-        table = np.concatenate(arrays) if arrays else np.zeros((0, 3), dtype=np.uint64)
+        arrays = [doc.to_array([SENT_START, IS_SPACE]).reshape(-1, 2) for doc in docs if len(doc)]
+        table = np.concatenate(arrays)
         starts = table[:, 0] == 1
         next_starts = np.zeros(total, dtype=bool)
         next_starts[:-1] = starts[1:]  # the next token of the same document (a document's last token: unused)
