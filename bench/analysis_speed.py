@@ -23,7 +23,8 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE.parent.parent / "shared" / "benchmarks" / "allsides_baly2020" / "articles.jsonl.gz"
 
 
-def load_articles(path: str, limit: int):
+def load_articles(path: str, limit: int, start: int = 0):
+    """Articles [start, start + limit) of a JSON Lines file (counted from 0; lines that are not articles skipped)."""
     from storydiff.ingest.prepare import prepare_record
     from storydiff.ingest.sources import json_to_record
     from storydiff.model import Article
@@ -31,7 +32,7 @@ def load_articles(path: str, limit: int):
     opener = gzip.open if path.endswith(".gz") else open
     out = []
     with opener(path, "rb") as handle:
-        for i, line in enumerate(itertools.islice(handle, limit)):
+        for i, line in enumerate(itertools.islice(handle, start, start + limit), start):
             obj = json.loads(line)
             record = json_to_record(obj, f"{path}#L{i + 1}", {"text": "content_original"} if "content_original" in obj
                                     else {}, "bench")

@@ -12,35 +12,18 @@ each and how many articles got a different record (entities, quotes, facts, term
 from __future__ import annotations
 
 import argparse
-import gzip
-import itertools
 import json
 import sys
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_DATA = HERE.parent.parent / "shared" / "benchmarks" / "allsides_baly2020" / "articles.jsonl.gz"
-
-
-def read_slice(path: str, start: int, limit: int) -> list:
-    from storydiff.ingest.prepare import prepare_record
-    from storydiff.ingest.sources import json_to_record
-    from storydiff.model import Article
-
-    opener = gzip.open if path.endswith(".gz") else open
-    out = []
-    with opener(path, "rb") as handle:
-        for i, line in enumerate(itertools.islice(handle, start, start + limit), start):
-            obj = json.loads(line)
-            fields = {"text": "content_original"} if "content_original" in obj else {}
-            article = prepare_record(json_to_record(obj, f"{path}#L{i + 1}", fields, "bench"))
-            if isinstance(article, Article):
-                out.append(article)
-    return out
+sys.path.insert(0, str(HERE))
 
 
 def main() -> int:
+    from analysis_speed import DEFAULT_DATA, load_articles
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("data", nargs="?", default=str(DEFAULT_DATA))
     parser.add_argument("--start", type=int, default=20000)
@@ -52,7 +35,7 @@ def main() -> int:
     from storydiff.analysis import MODEL, analyze_articles, load_nlp
     from storydiff.analysis.pipeline import use_array_attribute_ruler
 
-    articles = read_slice(args.data, args.start, args.limit)
+    articles = load_articles(args.data, args.limit, args.start)
     reference = spacy.load(MODEL)
     use_array_attribute_ruler(reference)
     runs = {}
