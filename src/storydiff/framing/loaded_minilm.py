@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..analysis.pipeline import single_threaded_blas
 from ..errors import MissingDependency
 from .loaded import LoadedLanguageModel, _sigmoid
 
@@ -106,7 +107,7 @@ class MiniLMSentenceScorer:
         out = np.zeros((len(texts), len(self._members)), dtype=np.float32)
         if not texts:
             return out
-        with _one_blas_thread():
+        with single_threaded_blas():  # small matrices: OpenBLAS's second thread made this 6x slower
             return self._logits(texts, out, batch_size)
 
     def _logits(self, texts: list[str], out: np.ndarray, batch_size: int) -> np.ndarray:
@@ -175,19 +176,6 @@ def load_scorer(folder, lang: str) -> MiniLMSentenceScorer | None:
     with npz.open("rb") as fh, np.load(fh, allow_pickle=False) as data:
         weights = {k: data[k] for k in data.files}
     return MiniLMSentenceScorer(weights, json.loads(meta.read_text("utf-8")))
-
-
-def _one_blas_thread():
-    """Small matrices, one BLAS thread: on a busy 2-core machine OpenBLAS's second thread made this forward pass 6x
-    slower (2 against 12 sentences/s); storydiff parallelises by process instead. Uses threadpoolctl where it is
-    installed (it comes with scikit-learn), else changes nothing."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        import contextlib
-
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 __all__ = ["MiniLMSentenceScorer", "MiniLMLoadedModel", "load_scorer", "base_weights", "tokenizer", "ADAPTED",
