@@ -94,7 +94,6 @@ def _stage(name: str, db: str, args: tuple, queue) -> None:
     _exit_with_parent()
     from storydiff import ingest, open_store
     from storydiff.analysis import analyze
-    from storydiff.compare import accounts_from, compare
 
     store = open_store(db)
     started = time.perf_counter()
@@ -137,14 +136,16 @@ def _stage(name: str, db: str, args: tuple, queue) -> None:
         detail = {"analysed": analysed, "rounds": rounds, "linked": linked, "stories_cpu_s": round(stories_cpu, 1),
                   "events": len(list_events(store, min_articles=2))}
     elif name == "compare":
+        # every event of two or more articles compared, as `storydiff export` does (compare_groups on the workers)
+        from storydiff.compare import compare_groups
         from storydiff.stories import list_events
 
-        rows = 0
-        events = list_events(store, min_articles=2)
-        links = store.duplicate_links()
-        for event in events:
-            rows += len(compare(accounts_from(store, [a["id"] for a in event["articles"]]), links).rows)
-        detail = {"events_compared": len(events), "rows": rows}
+        rows = compared = 0
+        groups = [(e["id"], [a["id"] for a in e["articles"]]) for e in list_events(store, min_articles=2)]
+        for _, result in compare_groups(store, groups, workers=args[1]):
+            rows += len(result.rows)
+            compared += 1
+        detail = {"events_compared": compared, "rows": rows}
     seconds = time.perf_counter() - started
     store.close()
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)

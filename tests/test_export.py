@@ -13,6 +13,7 @@ from storydiff.analysis import analyze
 from storydiff.export import SCHEMAS, export_store
 from storydiff.store import open_store
 from storydiff.store.codec import analysis_from_json
+from storydiff.stories import list_events, update_stories
 
 ROOT = Path(__file__).resolve().parent.parent
 ALWAYS = ("articles", "analyses", "entities", "quotes", "facts", "duplicates", "problems", "runs")
@@ -26,6 +27,7 @@ def seeds_store(tmp_path_factory):
     ingest([str(ROOT / "examples" / "seeds"), str(ROOT / "tests" / "data" / "inputs" / "dupes"),
             str(ROOT / "tests" / "data" / "bad" / "doc.pdf")], store, workers=1)
     analyze(store, workers=1)
+    update_stories(store)
     yield store
     store.close()
 
@@ -55,7 +57,35 @@ def test_every_table_in_both_formats_with_the_store_counts(seeds_store, exported
         for line in lines:
             assert set(json.loads(line)) == set(SCHEMAS[name].names)
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
-    assert manifest["rows"] == summary.rows and "comparisons" in manifest["skipped"]
+    assert manifest["rows"] == summary.rows and not manifest["skipped"]
+
+
+def test_comparisons_table_compares_every_multi_article_event(seeds_store, exported):
+    out, summary = exported
+    events = {e["id"]: sorted(a["id"] for a in e["articles"]) for e in list_events(seeds_store, min_articles=2)}
+    assert events, "the seeds make at least one event of two or more articles"
+    rows = pq.read_table(out / "comparisons.parquet").to_pylist()
+    assert summary.rows["comparisons"] == len(rows) == len(events)
+    assert [r["id"] for r in rows] == sorted(events)
+    lines = [json.loads(line) for line in (out / "comparisons.jsonl").read_text("utf-8").splitlines()]
+    for row, line in zip(rows, lines):
+        assert row["articles"] == events[row["id"]] == line["articles"] == line["record"]["article_ids"]
+        assert json.loads(row["record"]) == line["record"] and 1 <= row["sources"] <= len(row["articles"])
+    # the vote of seed 001 (169 to 1) is a claim of some fact row, its evidence a span of the article's text
+    claims = [c for line in lines for r in line["record"]["rows"] for c in r["claims"]]
+    tally = next(c for c in claims if c["value"] == "169-1")
+    span = tally["evidence"]
+    assert seeds_store.get_article(tally["article_id"]).text[span["start"]:span["end"]] == span["text"]
+    statuses = {r["status"] for line in lines for r in line["record"]["rows"]}
+    assert statuses <= {"corroborated", "single-source", "conflicting", "differing-estimates", "variants"}
+
+
+def test_comparisons_are_the_same_on_two_workers(seeds_store, exported, tmp_path):
+    out, _ = exported
+    again = export_store(seeds_store, str(tmp_path / "two"), ("jsonl",), workers=2)
+    assert again.rows["comparisons"] > 0
+    assert (tmp_path / "two" / "comparisons.jsonl").read_text("utf-8") == \
+        (out / "comparisons.jsonl").read_text("utf-8")
 
 
 def test_values_read_back(seeds_store, exported):
@@ -127,7 +157,8 @@ def test_export_command(seeds_store, cli, tmp_path):
     assert report["rows"]["articles"] == 8 and (out / "articles.parquet").exists()
     assert not (out / "articles.jsonl").exists()
     result = cli("export", "--out", str(tmp_path / "both"), db=seeds_store.path)
-    assert result.exit_code == 0 and "quotes:" in result.stdout and "comparisons: skipped" in result.stdout
+    assert result.exit_code == 0 and "quotes:" in result.stdout and "comparisons:" in result.stdout
+    assert "skipped" not in result.stdout
 
 
 def test_export_to_an_fsspec_url(seeds_store):
@@ -141,3 +172,14 @@ def test_export_to_an_fsspec_url(seeds_store):
         assert pq.read_table(handle).num_rows == summary.rows["quotes"]
     assert len(tables.list_parquet("memory://storydiff-export")) == len(summary.rows)
     fs.rm("/storydiff-export", recursive=True)
+
+
+def test_compare_groups_keeps_order_and_leaves_out_groups_of_one(seeds_store):
+    from storydiff.compare import compare_groups
+
+    ids = sorted(a.id for a in seeds_store.iter_articles())
+    groups = [("b-all", ids), ("a-one", ids[:1]), ("c-none", []), ("d-two", ids[:2])]
+    one = list(compare_groups(seeds_store, groups, workers=1))
+    two = list(compare_groups(seeds_store, groups, workers=2))
+    assert [k for k, _ in one] == ["b-all", "d-two"] == [k for k, _ in two]
+    assert one == two and one[1][1].article_ids == tuple(ids[:2])

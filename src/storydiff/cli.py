@@ -595,19 +595,23 @@ def stories_pin(ctx: click.Context, article: str, event: str, note: str) -> None
 @click.option("--format", "fmt", type=click.Choice(["parquet", "jsonl", "both"]), default="both", show_default=True,
               help="Parquet, JSON Lines, or both.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@click.option("--workers", type=int, default=None,
+              help="Processes that compute the comparisons table [default: the CPU count].")
 @click.pass_context
-def export(ctx: click.Context, out: str, fmt: str, as_json: bool) -> None:
+def export(ctx: click.Context, out: str, fmt: str, as_json: bool, workers: int | None) -> None:
     """Write every table of the store as Parquet and JSON Lines, for DuckDB, pandas or Spark.
 
     Tables: articles, analyses, entities, quotes, facts, duplicates, problems, runs, and the stories stage's events,
-    event_members, storylines and story_decisions where the store has them. OUT/manifest.json lists the rows of each
-    table and the tables skipped, with the reason.
+    event_members, storylines and story_decisions where the store has them, and comparisons: every event of two or
+    more analysed articles compared (facts agreed on and contradicted, quotes across outlets, omissions), computed
+    now. OUT/manifest.json lists the rows of each table and the tables skipped, with the reason.
     """
     from .export import export_store
 
     store = _open(ctx.obj["db"])
     try:
-        summary = export_store(store, out, ("parquet", "jsonl") if fmt == "both" else (fmt,))
+        summary = export_store(store, out, ("parquet", "jsonl") if fmt == "both" else (fmt,),
+                               workers=max(1, workers or os.cpu_count() or 1))
     except StorydiffError as err:
         raise click.ClickException(str(err)) from None
     finally:

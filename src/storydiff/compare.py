@@ -17,11 +17,13 @@ outlet name, so renaming every outlet gives the same output with the names swapp
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
+import multiprocessing
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from .model import Analysis, Claim, DuplicateLink, Fact, FactRow, Omission, QuoteMatch, QuoteRef, Span
@@ -590,5 +592,63 @@ def compare(accounts: Sequence[Account], links: Iterable[DuplicateLink] = ()) ->
                       tuple(rows), tuple(matches), tuple(omissions))
 
 
-__all__ = ["Account", "Comparison", "compare", "accounts_from", "align_facts", "match_quotes", "find_omissions", "sources",
+def comparison_record(result: Comparison) -> dict:
+    """A comparison as plain data for JSON (what ``storydiff export`` writes in its ``comparisons`` table): the
+    article ids, the number of independent sources, the fact rows with their claims and evidence spans, the quotes
+    matched across outlets and the omissions, field for field as the dataclasses hold them."""
+    return dataclasses.asdict(result)
+
+
+# --- many groups at once: a map over groups, each worker reading the store itself
+
+_worker: dict = {}
+
+
+def _open_worker(url: str) -> None:
+    from .store import open_store
+
+    _worker["store"] = open_store(url)
+    _worker["links"] = list(_worker["store"].duplicate_links())
+
+
+def _compare_ids(ids: Sequence[str]) -> Comparison | None:
+    accounts = accounts_from(_worker["store"], ids)
+    return compare(accounts, _worker["links"]) if len(accounts) >= 2 else None
+
+
+def compare_groups(store, groups: Iterable[tuple[str, Sequence[str]]], *, workers: int = 1,
+                   on_progress: Callable[[int, int], None] | None = None) -> Iterator[tuple[str, Comparison]]:
+    """``(key, comparison)`` for each ``(key, article ids)`` group with at least two analysed articles, in the order
+    given (groups with fewer are left out). Each group is compared on its own (:func:`accounts_from`,
+    :func:`compare`), so the groups are a map: with ``workers`` > 1 they run in a pool of processes that each open
+    the store by its URL and read their groups' records themselves (a store that cannot be opened twice -- SQLite
+    in memory -- is compared in this process). ``on_progress(done, total)`` after each group."""
+    groups = [(key, list(ids)) for key, ids in groups]
+    url = getattr(store, "url", None)
+    shared = bool(url) and not str(url).endswith(":memory:")
+    if workers > 1 and len(groups) > 1 and shared:
+        pool = multiprocessing.get_context("fork").Pool(workers, initializer=_open_worker, initargs=(url,))
+        results: Iterable = pool.imap(_compare_ids, [ids for _, ids in groups], chunksize=4)
+    else:
+        pool = None
+        links = list(store.duplicate_links())
+
+        def one(ids):
+            accounts = accounts_from(store, ids)
+            return compare(accounts, links) if len(accounts) >= 2 else None
+
+        results = map(one, (ids for _, ids in groups))
+    try:
+        for n, ((key, _), result) in enumerate(zip(groups, results), 1):
+            if on_progress:
+                on_progress(n, len(groups))
+            if result is not None:
+                yield key, result
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+
+
+__all__ = ["Account", "Comparison", "compare", "accounts_from", "compare_groups", "comparison_record", "align_facts", "match_quotes", "find_omissions", "sources",
            "outlet_label", "ALIGN_THRESHOLD", "QUOTE_MATCH_THRESHOLD"]

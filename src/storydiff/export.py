@@ -6,8 +6,12 @@ plus ``out/manifest.json`` (rows per table, tables skipped and why, storydiff ve
 folder or an fsspec URL. Column meanings: docs/distributed.md ("Export").
 
 - articles, analyses, entities, quotes, facts, duplicates, problems, runs: always.
-- events, event_members, storylines, story_decisions, comparisons: when the store has them (the stories stage adds
-  them); otherwise the manifest lists them as skipped.
+- events, event_members, storylines, story_decisions: when the store has them (the stories stage adds them);
+  otherwise the manifest lists them as skipped.
+- comparisons: one row per event of two or more analysed articles, its comparison computed at export time
+  (:func:`storydiff.compare.compare_groups`, on ``workers`` processes): ``id`` (the event), ``articles``,
+  ``sources`` (independent sources), ``record`` (:func:`storydiff.compare.comparison_record`: fact rows with their
+  claims and evidence spans, quotes matched across outlets, omissions).
 
 The same table in both formats has the same columns. Columns holding a whole record as JSON (``record``, a run's
 ``counts``) are JSON text in Parquet (query them with DuckDB's ``json_extract``) and nested JSON values in JSON Lines.
@@ -54,7 +58,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     "storylines": pa.schema([("id", _S), ("record", _T)]),
     "story_decisions": pa.schema([("id", _I), ("kind", _S), ("articles", pa.list_(_S)), ("others", pa.list_(_S)),
                                   ("note", _T), ("created_at", _S)]),
-    "comparisons": pa.schema([("id", _S), ("record", _T)]),
+    "comparisons": pa.schema([("id", _S), ("articles", pa.list_(_S)), ("sources", _I), ("record", _T)]),
 }
 #: Columns that hold JSON text in Parquet and nested values in JSON Lines.
 JSON_COLUMNS = {"analyses": ("record",), "runs": ("counts",), "events": ("record",), "storylines": ("record",),
@@ -73,8 +77,9 @@ class ExportSummary:
     seconds: float = 0.0
 
 
-def table_rows(store) -> Iterator[tuple[str, Callable[[], Iterable[dict]] | None, str]]:
-    """``(table, rows factory or None, why skipped)`` for every table, reading only through the Store protocol."""
+def table_rows(store, workers: int = 1) -> Iterator[tuple[str, Callable[[], Iterable[dict]] | None, str]]:
+    """``(table, rows factory or None, why skipped)`` for every table, reading only through the Store protocol
+    (``workers``: processes for the comparisons)."""
     yield "articles", lambda: (tables.article_row(a) for a in store.iter_articles()), ""
     yield "analyses", lambda: (tables.analysis_row(a) for a in store.iter_analyses()), ""
     yield "entities", store.iter_entity_rows, ""
@@ -106,11 +111,27 @@ def table_rows(store) -> Iterator[tuple[str, Callable[[], Iterable[dict]] | None
                                            "note": d[4], "created_at": d[5]} for d in store.story_decisions()), ""
     else:
         yield "story_decisions", None, "this store has no story decisions (story_decisions)"
-    if hasattr(store, "get_comparisons"):
-        yield "comparisons", lambda: ({"id": c[0], "record": c[1]} for c in store.get_comparisons()), ""
+    if hasattr(store, "get_events") and hasattr(store, "event_members"):
+        yield "comparisons", lambda: _comparison_rows(store, workers), ""
     else:
-        yield "comparisons", None, ("this store keeps no comparisons (get_comparisons); `storydiff compare --json` "
-                                    "computes one on demand")
+        yield "comparisons", None, ("this store has no events (get_events) to compare; `storydiff compare --json` "
+                                    "compares given articles on demand")
+
+
+def _comparison_rows(store, workers: int) -> Iterator[dict]:
+    """The comparison of every event of two or more analysed articles, in event id order, computed now (a map over
+    events: :func:`storydiff.compare.compare_groups` on ``workers`` processes)."""
+    from .compare import compare_groups, comparison_record
+
+    ids = [e[0] for e in store.get_events()]
+    groups = []
+    for start in range(0, len(ids), 500):
+        members = store.event_members(ids[start:start + 500])
+        groups.extend((eid, sorted(a for a, _ in members.get(eid, ()))) for eid in ids[start:start + 500]
+                      if len(members.get(eid, ())) >= 2)
+    for event_id, result in compare_groups(store, sorted(groups), workers=workers):
+        yield {"id": event_id, "articles": list(result.article_ids), "sources": result.sources,
+               "record": json.dumps(comparison_record(result), ensure_ascii=False)}
 
 
 def _event_members(store) -> Iterator[dict]:
@@ -123,10 +144,11 @@ def _event_members(store) -> Iterator[dict]:
 
 
 def export_store(store, out: str, formats: Sequence[str] = FORMATS,
-                 on_progress: Callable[[str, int], None] | None = None) -> ExportSummary:
+                 on_progress: Callable[[str, int], None] | None = None, *, workers: int = 1) -> ExportSummary:
     """Write every table of ``store`` to the folder ``out`` (local path or fsspec URL) in ``formats``
     (``parquet``, ``jsonl`` or both). Existing files of the same names are replaced. Raises ``ValueError`` for an
-    unknown format."""
+    unknown format. ``workers``: processes for the ``comparisons`` table (computed at export: every event of two
+    or more analysed articles compared)."""
     formats = tuple(dict.fromkeys(formats))
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
@@ -137,7 +159,7 @@ def export_store(store, out: str, formats: Sequence[str] = FORMATS,
     rows: dict[str, int] = {}
     files: list[str] = []
     skipped: dict[str, str] = {}
-    for name, factory, why in table_rows(store):
+    for name, factory, why in table_rows(store, workers):
         if factory is None:
             skipped[name] = why
             continue

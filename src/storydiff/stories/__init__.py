@@ -234,6 +234,7 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
     changed: set[str] = set()
     # opened before new vectors are stored, so a current index file is updated rather than rebuilt
     index = VectorIndex.open(store, model.dim, model.name)
+    index.threads = workers
 
     # 1. per-article maps (in a pool of ``workers`` processes when there is more than one chunk)
     added: dict[int, np.ndarray] = {}
@@ -284,25 +285,35 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
         # of the update or of the corpus; a pair of two queries is scored in the chunk of the first of them (the
         # candidate relation is symmetric)
         store.replace_story_edges(query_ids, [])
-        chunk_of = {a: n // QUERY_CHUNK for n, a in enumerate(query_ids)}
-        for n, chunk in enumerate(_chunks(query_ids, QUERY_CHUNK)):
-            queries = load_records(store, chunk)
+        # chunks in publication order: a chunk's candidates (within candidate_window_days of its articles) are then
+        # mostly in it and in the chunk before, whose records are carried over instead of being read again (the
+        # edges do not depend on the order: every pair is scored the same in whichever chunk)
+        meta = store.article_meta(query_ids)
+        in_order = sorted(query_ids, key=lambda a: ((meta.get(a) or (None,) * 3)[2] or "", a))
+        chunk_of = {a: n // QUERY_CHUNK for n, a in enumerate(in_order)}
+        carried: dict[str, ArticleRecord] = {}
+        for n, chunk in enumerate(_chunks(in_order, QUERY_CHUNK)):
+            queries = load_records(store, [a for a in chunk if a not in carried])
+            queries.update((a, carried[a]) for a in chunk if a in carried)
+            used = dict(queries)
 
-            def resolve(keys, queries=queries):
+            def resolve(keys, used=used):
                 rows = [(aid, key) for aid, key, _, _ in store.story_vectors(keys=keys)]
-                records = load_records(store, [aid for aid, _ in rows if aid not in queries])
-                return {key: queries.get(aid) or records[aid] for aid, key in rows
-                        if aid in queries or aid in records}
+                used.update(load_records(store, [aid for aid, _ in rows if aid not in used and aid not in carried]))
+                used.update((aid, carried[aid]) for aid, _ in rows if aid not in used and aid in carried)
+                return {key: used[aid] for aid, key in rows if aid in used}
 
-            ordered = [queries[a] for a in chunk if a in queries]
+            ordered = [queries[a] for a in sorted(chunk) if a in queries]
             found_for = candidate_map(ordered, index, resolve, rules, dates=store.story_key_published)
             cands = {q: [c for c in found if chunk_of.get(c.article_id, n) >= n] for q, found in found_for.items()}
             edges = find_edges(ordered, cands, rules["storyline_edge_threshold"], rules)
             # no evidence stored: an event writes out the evidence of the links it shows (describe_event)
             store.replace_story_edges([], [(a, b, s, "") for a, b, s in edges])
-            del queries, ordered, found_for, cands, edges
+            carried = used
+            del queries, ordered, found_for, cands, edges, used
             if on_progress:
                 on_progress("pairs", min((n + 1) * QUERY_CHUNK, len(query_ids)), len(query_ids))
+        del carried
     index.save(store)
 
     # 3. events of the parts whose membership can have changed (affected_articles): those, before and after, that a

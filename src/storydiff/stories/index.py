@@ -41,6 +41,8 @@ class VectorIndex:
         self.path = path
         self._index = _usearch_index(dim)
         self.rebuilt = False
+        #: threads a search uses (each query's answer is its own, so the results do not depend on it)
+        self.threads = 1
 
     def __len__(self) -> int:
         return len(self._index)
@@ -100,7 +102,7 @@ class VectorIndex:
             return [[] for _ in range(len(vectors))]
         count = min(count, len(self._index))
         matches = self._index.search(np.asarray(vectors, dtype=np.float32), count,
-                                     exact=self.exact, threads=1)
+                                     exact=self.exact, threads=max(1, self.threads))
         keys = np.atleast_2d(matches.keys)
         dists = np.atleast_2d(matches.distances)
         # one query gives a Matches (no counts), several a BatchMatches
