@@ -946,3 +946,29 @@ def test_the_store_rules_out_pairs_outside_the_window_as_clustering_in_memory_do
     assert frozenset([late]) in got and frozenset(quake) not in got
     assert frozenset(set(quake) - {late}) in got
     assert got == {frozenset(e.article_ids) for e in cluster_events(records)}
+
+
+def test_pairs_do_not_depend_on_how_the_queries_are_chunked(tmp_path, corpus, monkeypatch):
+    # with one candidate per article the search relation is not symmetric (a finds b, b finds c): a pair is one
+    # where either article finds the other, whichever chunk each query is in
+    import storydiff.stories
+    from storydiff.stories.features import load_rules
+
+    rules = {**load_rules(), "candidates": 1, "max_candidates": 1, "candidate_min_cosine": -1.0}
+    edges = {}
+    for chunk in (4096, 2, 1):
+        monkeypatch.setattr(storydiff.stories, "QUERY_CHUNK", chunk)
+        with SQLiteStore(tmp_path / f"chunk-{chunk}.db") as store:
+            add(store, corpus, {a.id for a in corpus[0]})
+            update_stories(store, rules={**rules, "storyline_edge_threshold": -10.0})
+            edges[chunk] = sorted((a, b) for a, b, _ in store.story_links(sorted(a.id for a in corpus[0]), -10.0))
+            records = load_records(store, [a.id for a in corpus[0]])
+    # what each article finds: its nearest other article (the one candidate besides itself)
+    ids = sorted(records)
+    vectors = np.vstack([records[a].vector for a in ids])
+    sims = vectors @ vectors.T
+    np.fill_diagonal(sims, -np.inf)
+    nearest = {ids[i]: ids[int(np.argmax(sims[i]))] for i in range(len(ids))}
+    union = sorted({tuple(sorted((a, b))) for a, b in nearest.items()})
+    assert any(nearest[b] != a for a, b in nearest.items())  # someone is found without finding back
+    assert edges[4096] == edges[2] == edges[1] == union

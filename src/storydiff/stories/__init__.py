@@ -282,8 +282,10 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
     old_links = store.story_links(query_ids, threshold)  # the graph before this update, around the changes
     if query_ids:
         # in chunks of queries, so that memory holds one chunk's records, candidates and pairs, whatever the size
-        # of the update or of the corpus; a pair of two queries is scored in the chunk of the first of them (the
-        # candidate relation is symmetric)
+        # of the update or of the corpus. Two articles are a pair when either finds the other (the search is capped
+        # at max_candidates and approximate above EXACT_LIMIT, so one may find the other and not be found back);
+        # a pair of two queries is scored once, in the chunk of whichever finds the other first, so the pairs do
+        # not depend on how the queries are cut into chunks
         store.replace_story_edges(query_ids, [])
         # chunks in publication order: a chunk's candidates (within candidate_window_days of its articles) are then
         # mostly in it and in the chunk before, whose records are carried over instead of being read again (the
@@ -292,6 +294,8 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
         in_order = sorted(query_ids, key=lambda a: ((meta.get(a) or (None,) * 3)[2] or "", a))
         chunk_of = {a: n // QUERY_CHUNK for n, a in enumerate(in_order)}
         carried: dict[str, ArticleRecord] = {}
+        # for a query of a later chunk, the queries of earlier chunks that found it (their pair is scored already)
+        found_by: dict[str, set[str]] = defaultdict(set)
         for n, chunk in enumerate(_chunks(in_order, QUERY_CHUNK)):
             queries = load_records(store, [a for a in chunk if a not in carried])
             queries.update((a, carried[a]) for a in chunk if a in carried)
@@ -305,7 +309,13 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
 
             ordered = [queries[a] for a in sorted(chunk) if a in queries]
             found_for = candidate_map(ordered, index, resolve, rules, dates=store.story_key_published)
-            cands = {q: [c for c in found if chunk_of.get(c.article_id, n) >= n] for q, found in found_for.items()}
+            cands = {}
+            for q, found in found_for.items():
+                before = found_by.pop(q, ())
+                cands[q] = [c for c in found if c.article_id not in before]
+                for c in found:
+                    if chunk_of.get(c.article_id, n) > n:
+                        found_by[c.article_id].add(q)
             edges = find_edges(ordered, cands, rules["storyline_edge_threshold"], rules)
             # no evidence stored: an event writes out the evidence of the links it shows (describe_event)
             store.replace_story_edges([], [(a, b, s, "") for a, b, s in edges])
@@ -313,7 +323,7 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
             del queries, ordered, found_for, cands, edges, used
             if on_progress:
                 on_progress("pairs", min((n + 1) * QUERY_CHUNK, len(query_ids)), len(query_ids))
-        del carried
+        del carried, found_by
     index.save(store)
 
     # 3. events of the parts whose membership can have changed (affected_articles): those, before and after, that a
