@@ -327,6 +327,35 @@ def test_score_pairs_equals_score_matrix(stories_store, corpus):
     assert full.max() > 0.75 > full.min()  # pairs on both sides of the event threshold
 
 
+def test_a_pair_scores_exactly_the_same_in_any_batch():
+    # what chunked and parallel candidate scoring rely on: the score of (a, b) does not depend on the other records
+    # scored with them (sparse products sum the shared keys in one order); records sharing many words and names
+    from storydiff.stories.events import ArticleRecord
+    from storydiff.stories.features import StoryFeatures
+
+    rng = np.random.default_rng(7)
+    words = [f"word{i}" for i in range(150)]
+    records = []
+    for n in range(40):
+        vector = rng.standard_normal(16).astype(np.float32)
+        terms = {w: float(rng.random()) for w in rng.choice(words, 90, replace=False)}
+        names = tuple((f"name {w}", "PERSON", float(rng.random() * 3), w) for w in rng.choice(words, 30, replace=False))
+        records.append(ArticleRecord(f"a{n:02d}", vector / np.linalg.norm(vector), terms,
+                                     StoryFeatures(article_id=f"a{n:02d}", outlet=None, published=None,
+                                                   entities=tuple(sorted(names)))))
+    n = len(records)
+    first, second = zip(*[(i, j) for i in range(n) for j in range(i + 1, n)])
+    whole, whole_similar = score_pairs(records, first, second, both=True)
+    for seed in range(3):
+        rng = random.Random(seed)
+        for k in rng.sample(range(len(first)), 12):
+            a, b = records[first[k]], records[second[k]]
+            batch = rng.sample([r for r in records if r not in (a, b)], rng.randint(0, n - 2)) + [b, a]
+            rng.shuffle(batch)
+            got, similar = score_pairs(batch, [batch.index(a)], [batch.index(b)], both=True)
+            assert got[0] == whole[k] and similar[0] == whole_similar[k]
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_incremental_updates_with_cut_components_equal_one_full_clustering(tmp_path, corpus, seed, monkeypatch):
     # a tiny max_component makes the parts cut on stricter pairs: incremental updates in any order and batch

@@ -97,14 +97,18 @@ def _ordinal(mention: DateMention | None) -> int | None:
 def _sparse(rows: Sequence[dict[str, float]]):
     from scipy.sparse import csr_matrix
 
-    # the vocabulary in order of first appearance, as one pass of setdefault would number it, with the loops in C
+    # columns in sorted key order and each row's entries sorted by column: a product of two rows then sums the
+    # shared keys in one order whatever other rows the matrix holds, so a pair scores exactly the same in any batch
+    # (any chunk of an update, any worker) and in score_pairs as in score_matrix
     keys = list(chain.from_iterable(rows))
-    vocab = {key: n for n, key in enumerate(dict.fromkeys(keys))}
+    vocab = {key: n for n, key in enumerate(sorted(set(keys)))}
     indices = np.array(list(map(vocab.__getitem__, keys)), dtype=np.int64)
     data = np.array(list(chain.from_iterable(row.values() for row in rows)), dtype=np.float32)
     indptr = np.zeros(len(rows) + 1, dtype=np.int64)
     np.cumsum(list(map(len, rows)), out=indptr[1:])
-    return csr_matrix((data, indices, indptr), shape=(len(rows), max(1, len(vocab))))
+    matrix = csr_matrix((data, indices, indptr), shape=(len(rows), max(1, len(vocab))))
+    matrix.sort_indices()
+    return matrix
 
 
 def _dense_products(a_rows, b_rows) -> np.ndarray:
