@@ -1001,3 +1001,19 @@ def test_pairs_do_not_depend_on_how_the_queries_are_chunked(tmp_path, corpus, mo
     union = sorted({tuple(sorted((a, b))) for a, b in nearest.items()})
     assert any(nearest[b] != a for a, b in nearest.items())  # someone is found without finding back
     assert edges[4096] == edges[2] == edges[1] == union
+
+
+def test_pairs_scored_in_a_pool_are_those_of_one_process(tmp_path, corpus, monkeypatch):
+    # two workers, each opening the store and scoring part of every chunk: the same pairs, scores and events
+    import storydiff.stories
+
+    monkeypatch.setattr(storydiff.stories, "POOL_QUERIES", 1)
+    monkeypatch.setattr(storydiff.stories, "QUERY_CHUNK", 5)
+    ids = sorted(a.id for a in corpus[0])
+    got = {}
+    for workers in (1, 2):
+        with SQLiteStore(tmp_path / f"pool-{workers}.db") as store:
+            add(store, corpus, set(ids))
+            update_stories(store, workers=workers)
+            got[workers] = (sorted(store.story_links(ids, -10.0)), partition(store))
+    assert got[1][0] and got[1] == got[2]

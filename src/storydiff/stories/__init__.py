@@ -41,8 +41,8 @@ import numpy as np
 
 from ..errors import StorydiffError
 from .embed import DEFAULT_EMBEDDER, article_terms, embed_articles, load_embedder
-from .events import (ArticleRecord, Decision, Event, EventParts, affected_articles, candidate_map, cluster_events,
-                     cluster_unit, decision_units, describe_event, edges_by_article, find_edges)
+from .events import (ArticleRecord, Decision, Event, EventParts, affected_articles, cluster_events, cluster_unit,
+                     decision_units, describe_event, edges_by_article, find_edges, published_day, search_candidates)
 from .features import FEATURES_VERSION, NAMES_VERSION, StoryFeatures, load_rules, name_features, story_features
 from .index import VectorIndex
 from .storylines import EventLinks
@@ -144,6 +144,85 @@ class _MapPool:
         if self._pool is not None:
             self._pool.terminate()
             self._pool.join()
+
+
+#: Queries below which an update scores its pairs in this process (a pool costs more than it saves).
+POOL_QUERIES = 512
+
+_scorer_state: dict = {}
+
+
+def _open_scorer(url: str, rules: dict) -> None:
+    from ..store import open_store
+
+    _scorer_state.update(store=open_store(url), rules=rules, cache={})
+
+
+def _score_in_worker(cands: dict[str, list[str]]) -> list[tuple[str, str, float]]:
+    edges, _scorer_state["cache"] = _score_candidates(_scorer_state["store"], cands, _scorer_state["rules"],
+                                                      _scorer_state["cache"])
+    return edges
+
+
+def _score_candidates(store, cands: dict[str, list[str]], rules: dict, cache: dict[str, ArticleRecord]
+                      ) -> tuple[list[tuple[str, str, float]], dict[str, ArticleRecord]]:
+    """The pairs at or above the storyline edge threshold between each query and its candidates (article ids), and
+    the records read for them (``cache``: records kept from the task before, not read again)."""
+    need = sorted(set(cands) | {c for found in cands.values() for c in found})
+    records = {a: cache[a] for a in need if a in cache}
+    records.update(load_records(store, [a for a in need if a not in records]))
+    queries = [records[q] for q in cands if q in records]
+    found = {q: [records[c] for c in cs if c in records] for q, cs in cands.items()}
+    return find_edges(queries, found, rules["storyline_edge_threshold"], rules), records
+
+
+class _PairScorer:
+    """Scores the candidate pairs of an update and stores them: ``score({query: [candidate ids]})``. With more than
+    one worker and at least ``POOL_QUERIES`` queries, the queries are split into ``workers`` tasks run in a pool of
+    processes that each open the store by its URL and read the records themselves (a pair scores the same in any
+    batch, so the edges are those of one process); otherwise in this process. Each keeps the records of its last
+    task (queries in publication order share most candidates with the task before)."""
+
+    def __init__(self, store, rules: dict, workers: int, queries: int) -> None:
+        self._store, self._rules, self._workers = store, rules, workers
+        self._cache: dict[str, ArticleRecord] = {}
+        self._pool = None
+        self._in_flight: deque = deque()
+        url = getattr(store, "url", None)
+        if workers > 1 and queries >= POOL_QUERIES and url and not str(url).endswith(":memory:"):
+            self._pool = multiprocessing.get_context("fork").Pool(workers, initializer=_open_scorer,
+                                                                  initargs=(url, rules))
+
+    def _write(self, edges) -> None:
+        # no evidence stored: an event writes out the evidence of the links it shows (describe_event)
+        self._store.replace_story_edges([], [(a, b, s, "") for a, b, s in edges])
+
+    def score(self, cands: dict[str, list[str]]) -> None:
+        if self._pool is None:
+            edges, self._cache = _score_candidates(self._store, cands, self._rules, self._cache)
+            self._write(edges)
+            return
+        queries = list(cands)
+        size = -(-len(queries) // self._workers)
+        for i in range(0, len(queries), size):
+            part = {q: cands[q] for q in queries[i:i + size]}
+            self._in_flight.append(self._pool.apply_async(_score_in_worker, (part,)))
+            while len(self._in_flight) > 2 * self._workers:
+                self._write(self._in_flight.popleft().get())
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            if exc[0] is None:
+                while self._in_flight:
+                    self._write(self._in_flight.popleft().get())
+        finally:
+            self._cache = {}
+            if self._pool is not None:
+                self._pool.terminate()
+                self._pool.join()
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
@@ -288,42 +367,41 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
         # not depend on how the queries are cut into chunks
         store.replace_story_edges(query_ids, [])
         # chunks in publication order: a chunk's candidates (within candidate_window_days of its articles) are then
-        # mostly in it and in the chunk before, whose records are carried over instead of being read again (the
-        # edges do not depend on the order: every pair is scored the same in whichever chunk)
+        # mostly in it and in the chunk before, whose records are kept instead of being read again (the edges do
+        # not depend on the order or on the chunks: every pair scores the same in any batch)
         meta = store.article_meta(query_ids)
         in_order = sorted(query_ids, key=lambda a: ((meta.get(a) or (None,) * 3)[2] or "", a))
-        chunk_of = {a: n // QUERY_CHUNK for n, a in enumerate(in_order)}
-        carried: dict[str, ArticleRecord] = {}
-        # for a query of a later chunk, the queries of earlier chunks that found it (their pair is scored already)
+        position = {a: n for n, a in enumerate(in_order)}
+        window = rules.get("candidate_window_days")
+        # for a query, the queries before it that found it (their pair is scored already, under them)
         found_by: dict[str, set[str]] = defaultdict(set)
-        for n, chunk in enumerate(_chunks(in_order, QUERY_CHUNK)):
-            queries = load_records(store, [a for a in chunk if a not in carried])
-            queries.update((a, carried[a]) for a in chunk if a in carried)
-            used = dict(queries)
-
-            def resolve(keys, used=used):
-                rows = [(aid, key) for aid, key, _, _ in store.story_vectors(keys=keys)]
-                used.update(load_records(store, [aid for aid, _ in rows if aid not in used and aid not in carried]))
-                used.update((aid, carried[aid]) for aid, _ in rows if aid not in used and aid in carried)
-                return {key: used[aid] for aid, key in rows if aid in used}
-
-            ordered = [queries[a] for a in sorted(chunk) if a in queries]
-            found_for = candidate_map(ordered, index, resolve, rules, dates=store.story_key_published)
-            cands = {}
-            for q, found in found_for.items():
-                before = found_by.pop(q, ())
-                cands[q] = [c for c in found if c.article_id not in before]
-                for c in found:
-                    if chunk_of.get(c.article_id, n) > n:
-                        found_by[c.article_id].add(q)
-            edges = find_edges(ordered, cands, rules["storyline_edge_threshold"], rules)
-            # no evidence stored: an event writes out the evidence of the links it shows (describe_event)
-            store.replace_story_edges([], [(a, b, s, "") for a, b, s in edges])
-            carried = used
-            del queries, ordered, found_for, cands, edges, used
-            if on_progress:
-                on_progress("pairs", min((n + 1) * QUERY_CHUNK, len(query_ids)), len(query_ids))
-        del carried, found_by
+        with _PairScorer(store, rules, workers, len(query_ids)) as scorer:
+            for n, chunk in enumerate(_chunks(in_order, QUERY_CHUNK)):
+                own = {aid: (key, np.frombuffer(blob, dtype=np.float32)) for aid, key, blob, _
+                       in store.story_vectors(chunk)}
+                ids = [a for a in chunk if a in own]
+                hits_of = search_candidates(ids, [own[a][1] for a in ids], index, rules)
+                keys = sorted({k for hits in hits_of.values() for k, _ in hits} | {own[a][0] for a in ids})
+                # only articles with features are scored (a key with no published row has none)
+                day = {k: published_day(p) for k, p in store.story_key_published(keys).items()}
+                aid_of = {key: aid for aid, key, _, _ in store.story_vectors(keys=[k for k in keys if k in day])}
+                cands: dict[str, list[str]] = {}
+                for q in ids:
+                    if own[q][0] not in day:
+                        continue
+                    mine = day[own[q][0]]
+                    found = [aid_of[k] for k, _ in hits_of[q] if k in aid_of and aid_of[k] != q
+                             and (window is None or mine is None or day[k] is None or abs(mine - day[k]) <= window)]
+                    before = found_by.pop(q, ())
+                    cands[q] = [c for c in found if c not in before]
+                    for c in found:
+                        if position.get(c, -1) > position[q]:
+                            found_by[c].add(q)
+                scorer.score(cands)
+                del own, hits_of, day, aid_of, cands
+                if on_progress:
+                    on_progress("pairs", min((n + 1) * QUERY_CHUNK, len(query_ids)), len(query_ids))
+        del found_by
     index.save(store)
 
     # 3. events of the parts whose membership can have changed (affected_articles): those, before and after, that a

@@ -752,6 +752,30 @@ def in_window(a: str | None, b: str | None, rules: dict) -> bool:
     return da is None or db is None or abs(da - db) <= window
 
 
+def search_candidates(ids: Sequence[str], vectors: Sequence[np.ndarray], index, rules: dict
+                      ) -> dict[str, list[tuple[int, float]]]:
+    """For each query (``ids[k]``, ``vectors[k]``), the index keys with cosine >= ``candidate_min_cosine`` and their
+    similarity (the query's own key among them): the index is asked for ``candidates`` neighbours, and again for
+    four times as many while the last one is still in range, up to ``max_candidates``."""
+    floor = rules["candidate_min_cosine"]
+    hits_of: dict[str, list[tuple[int, float]]] = {}
+    pending = list(range(len(ids)))
+    # an exact index scans every vector whatever the count: one search with the largest count then costs least
+    count = rules["max_candidates"] if getattr(index, "exact", False) else rules["candidates"]
+    while pending:
+        found = index.search(np.vstack([vectors[k] for k in pending]), count + 1)
+        again = []
+        for k, hits in zip(pending, found):
+            if hits and len(hits) == min(count + 1, len(index)) and hits[-1][1] >= floor \
+                    and count < rules["max_candidates"]:
+                again.append(k)
+            else:
+                hits_of[ids[k]] = [(key, sim) for key, sim in hits if sim >= floor]
+        pending = again
+        count *= 4
+    return hits_of
+
+
 def candidate_map(queries: Sequence[ArticleRecord], index, resolve, rules: dict, dates=None
                   ) -> dict[str, list[ArticleRecord]]:
     """For each query, every record whose vector has cosine >= ``candidate_min_cosine`` with it (a range query,
@@ -764,22 +788,7 @@ def candidate_map(queries: Sequence[ArticleRecord], index, resolve, rules: dict,
     a storyline, which links events through the pairs of the events between them. ``dates(index keys) ->
     {key: published}`` lets the store rule them out before their records are read; without it, the records'
     own dates are used."""
-    floor = rules["candidate_min_cosine"]
-    hits_of: dict[str, list[tuple[int, float]]] = {}
-    pending = list(queries)
-    # an exact index scans every vector whatever the count: one search with the largest count then costs least
-    count = rules["max_candidates"] if getattr(index, "exact", False) else rules["candidates"]
-    while pending:
-        found = index.search(np.vstack([q.vector for q in pending]), count + 1)
-        again = []
-        for q, hits in zip(pending, found):
-            if hits and len(hits) == min(count + 1, len(index)) and hits[-1][1] >= floor \
-                    and count < rules["max_candidates"]:
-                again.append(q)
-            else:
-                hits_of[q.article_id] = [(k, sim) for k, sim in hits if sim >= floor]
-        pending = again
-        count *= 4
+    hits_of = search_candidates([q.article_id for q in queries], [q.vector for q in queries], index, rules)
     window = rules.get("candidate_window_days")
     if window is None:
         resolved = resolve(sorted({k for hits in hits_of.values() for k, _ in hits}))
@@ -832,5 +841,6 @@ def edges_by_article(edges: Sequence[tuple]) -> dict[str, list[tuple]]:
 __all__ = ["ArticleRecord", "Decision", "Event", "score_matrix", "score_pairs", "pair_evidence", "find_edges",
            "components", "EventParts", "affected_articles", "cluster_part", "decision_units", "cluster_unit",
            "apply_decisions", "event_id", "event_dates", "describe_event", "cluster_events", "candidate_map",
+           "search_candidates",
            "in_window", "published_day",
            "events_from_edges"]
