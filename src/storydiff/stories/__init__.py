@@ -146,69 +146,96 @@ class _MapPool:
             self._pool.join()
 
 
-#: Queries below which an update scores its pairs in this process (a pool costs more than it saves).
+#: Articles below which an update scores and clusters in this process (a pool costs more than it saves).
 POOL_QUERIES = 512
 
-_scorer_state: dict = {}
+_worker: dict = {}
 
 
-def _open_scorer(url: str, rules: dict) -> None:
+def _open_worker(url: str, rules: dict) -> None:
     from ..store import open_store
 
-    _scorer_state.update(store=open_store(url), rules=rules, cache={})
+    _worker.update(store=open_store(url), rules=rules, cache={})
 
 
-def _score_in_worker(cands: dict[str, list[str]]) -> list[tuple[str, str, float]]:
-    edges, _scorer_state["cache"] = _score_candidates(_scorer_state["store"], cands, _scorer_state["rules"],
-                                                      _scorer_state["cache"])
-    return edges
+def _in_worker(fn, task):
+    result, _worker["cache"] = fn(_worker["store"], _worker["rules"], _worker["cache"], task)
+    return result
 
 
-def _score_candidates(store, cands: dict[str, list[str]], rules: dict, cache: dict[str, ArticleRecord]
-                      ) -> tuple[list[tuple[str, str, float]], dict[str, ArticleRecord]]:
-    """The pairs at or above the storyline edge threshold between each query and its candidates (article ids), and
-    the records read for them (``cache``: records kept from the task before, not read again)."""
-    need = sorted(set(cands) | {c for found in cands.values() for c in found})
-    records = {a: cache[a] for a in need if a in cache}
-    records.update(load_records(store, [a for a in need if a not in records]))
+def _records(store, ids: Iterable[str], cache: dict[str, ArticleRecord]) -> dict[str, ArticleRecord]:
+    records = {a: cache[a] for a in ids if a in cache}
+    records.update(load_records(store, [a for a in ids if a not in records]))
+    return records
+
+
+def _score_task(store, rules: dict, cache: dict, cands: dict[str, list[str]]):
+    """The pairs at or above the storyline edge threshold between each query and its candidates (article ids);
+    and the records read, kept for the next task (queries in publication order share most candidates)."""
+    records = _records(store, sorted(set(cands) | {c for found in cands.values() for c in found}), cache)
     queries = [records[q] for q in cands if q in records]
     found = {q: [records[c] for c in cs if c in records] for q, cs in cands.items()}
     return find_edges(queries, found, rules["storyline_edge_threshold"], rules), records
 
 
-class _PairScorer:
-    """Scores the candidate pairs of an update and stores them: ``score({query: [candidate ids]})``. With more than
-    one worker and at least ``POOL_QUERIES`` queries, the queries are split into ``workers`` tasks run in a pool of
-    processes that each open the store by its URL and read the records themselves (a pair scores the same in any
-    batch, so the edges are those of one process); otherwise in this process. Each keeps the records of its last
-    task (queries in publication order share most candidates with the task before)."""
+class _PartsOf(dict):
+    """``of(article) -> part`` from a mapping (what :func:`.events.cluster_unit` asks of :class:`EventParts`)."""
 
-    def __init__(self, store, rules: dict, workers: int, queries: int) -> None:
-        self._store, self._rules, self._workers = store, rules, workers
+    def of(self, article_id: str) -> tuple[str, ...]:
+        return self[article_id]
+
+
+def _cluster_task(store, rules: dict, cache: dict, task):
+    """The events of a batch of units: ``task`` is ``(units, parts of their articles, decisions, ids present)``."""
+    units, parts, decisions, present = task
+    records = _records(store, present, cache)
+    by_article = edges_by_article(store.story_links(present))
+    events = []
+    for unit in units:
+        relevant = [d for d in decisions if set(d.linked) & set(unit)]
+        for members in cluster_unit(unit, parts, records, decisions, rules):
+            events.append(describe_event(members, records, by_article, relevant, rules))
+    return events, records
+
+
+class _StoreWorkers:
+    """The corpus steps of an update (pair scoring, clustering) as tasks ``fn(store, rules, cache, task) ->
+    (result, cache)``: with more than one worker and at least ``POOL_QUERIES`` articles to handle, in a pool of
+    processes that each open the store by its URL and read their records themselves; otherwise in this process.
+    ``submit(fn, task, write)`` calls ``write(result)`` in the order tasks were submitted (a few tasks ahead of
+    what is written). A pair scores the same in any batch and a unit is clustered from its own records, so the
+    results are those of one process. Each process keeps the records of its last task."""
+
+    def __init__(self, store, rules: dict, workers: int, size: int) -> None:
+        self._store, self._rules, self.workers = store, rules, workers
         self._cache: dict[str, ArticleRecord] = {}
         self._pool = None
         self._in_flight: deque = deque()
         url = getattr(store, "url", None)
-        if workers > 1 and queries >= POOL_QUERIES and url and not str(url).endswith(":memory:"):
-            self._pool = multiprocessing.get_context("fork").Pool(workers, initializer=_open_scorer,
+        if workers > 1 and size >= POOL_QUERIES and url and not str(url).endswith(":memory:"):
+            self._pool = multiprocessing.get_context("fork").Pool(workers, initializer=_open_worker,
                                                                   initargs=(url, rules))
 
-    def _write(self, edges) -> None:
-        # no evidence stored: an event writes out the evidence of the links it shows (describe_event)
-        self._store.replace_story_edges([], [(a, b, s, "") for a, b, s in edges])
+    @property
+    def parallel(self) -> bool:
+        return self._pool is not None
 
-    def score(self, cands: dict[str, list[str]]) -> None:
+    def submit(self, fn, task, write) -> None:
         if self._pool is None:
-            edges, self._cache = _score_candidates(self._store, cands, self._rules, self._cache)
-            self._write(edges)
+            result, self._cache = fn(self._store, self._rules, self._cache, task)
+            write(result)
             return
-        queries = list(cands)
-        size = -(-len(queries) // self._workers)
-        for i in range(0, len(queries), size):
-            part = {q: cands[q] for q in queries[i:i + size]}
-            self._in_flight.append(self._pool.apply_async(_score_in_worker, (part,)))
-            while len(self._in_flight) > 2 * self._workers:
-                self._write(self._in_flight.popleft().get())
+        self._in_flight.append((self._pool.apply_async(_in_worker, (fn, task)), write))
+        while len(self._in_flight) > 2 * self.workers:
+            self._write_next()
+
+    def _write_next(self) -> None:
+        pending, write = self._in_flight.popleft()
+        write(pending.get())
+
+    def drain(self) -> None:
+        while self._in_flight:
+            self._write_next()
 
     def __enter__(self):
         return self
@@ -216,8 +243,7 @@ class _PairScorer:
     def __exit__(self, *exc) -> None:
         try:
             if exc[0] is None:
-                while self._in_flight:
-                    self._write(self._in_flight.popleft().get())
+                self.drain()
         finally:
             self._cache = {}
             if self._pool is not None:
@@ -375,7 +401,11 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
         window = rules.get("candidate_window_days")
         # for a query, the queries before it that found it (their pair is scored already, under them)
         found_by: dict[str, set[str]] = defaultdict(set)
-        with _PairScorer(store, rules, workers, len(query_ids)) as scorer:
+        def write_edges(edges):
+            # no evidence stored: an event writes out the evidence of the links it shows (describe_event)
+            store.replace_story_edges([], [(a, b, s, "") for a, b, s in edges])
+
+        with _StoreWorkers(store, rules, workers, len(query_ids)) as pool:
             for n, chunk in enumerate(_chunks(in_order, QUERY_CHUNK)):
                 own = {aid: (key, np.frombuffer(blob, dtype=np.float32)) for aid, key, blob, _
                        in store.story_vectors(chunk)}
@@ -397,7 +427,10 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
                     for c in found:
                         if position.get(c, -1) > position[q]:
                             found_by[c].add(q)
-                scorer.score(cands)
+                queries = list(cands)
+                size = -(-len(queries) // (pool.workers if pool.parallel else 1)) or 1
+                for i in range(0, len(queries), size):
+                    pool.submit(_score_task, {q: cands[q] for q in queries[i:i + size]}, write_edges)
                 del own, hits_of, day, aid_of, cands
                 if on_progress:
                     on_progress("pairs", min((n + 1) * QUERY_CHUNK, len(query_ids)), len(query_ids))
@@ -428,18 +461,17 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
     present = sorted(scope & ready)
     present_set = set(present)
     new_events: list[Event] = []
-    # units (parts joined by user decisions) in batches of about QUERY_CHUNK articles: memory holds one batch's
-    # records and pair evidence, and the events found (small), not the records of everything re-clustered
+    # units (parts joined by user decisions) in batches of about QUERY_CHUNK articles (fewer with workers, so each
+    # has several): memory holds one batch's records and pair evidence, and the events found (small), not the
+    # records of everything re-clustered
     units = decision_units({parts_now.of(a) for a in present}, decisions)
-    for batch in _unit_batches(units, QUERY_CHUNK):
-        ids = sorted({a for unit in batch for a in unit} & present_set)
-        records = load_records(store, ids)
-        by_article = edges_by_article(store.story_links(ids))
-        for unit in batch:
-            relevant = [d for d in decisions if set(d.linked) & set(unit)]
-            for members in cluster_unit(unit, parts_now, records, decisions, rules):
-                new_events.append(describe_event(members, records, by_article, relevant, rules))
-        del records, by_article
+    with _StoreWorkers(store, rules, workers, len(present)) as pool:
+        size = min(QUERY_CHUNK, max(256, -(-len(present) // (4 * pool.workers)))) if pool.parallel else QUERY_CHUNK
+        for batch in _unit_batches(units, size):
+            ids = sorted({a for unit in batch for a in unit} & present_set)
+            parts = _PartsOf((a, parts_now.of(a)) for unit in batch for a in unit)
+            relevant = [d for d in decisions if set(d.linked) & {a for unit in batch for a in unit}]
+            pool.submit(_cluster_task, (batch, parts, relevant, ids), new_events.extend)
     # an event that comes out exactly as stored (same id, members and record) with no article changed (its links to
     # other events come from its articles' vectors, words and names) is left alone: its storyline and the links
     # kept for it stay valid, so the storyline pass has nothing to redo for it
