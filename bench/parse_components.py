@@ -6,8 +6,9 @@ Runs every component of the pipeline in turn over the same --limit articles (def
 articles), in one process, and prints the CPU seconds (``time.process_time``, so other programs on the machine do not
 count) each component took, for spaCy's stock ``en_core_web_sm``, for it with the attribute ruler applied
 column-wise (``ruler``), with the layers' matrix products done by numpy's OpenBLAS instead of blis as well
-(``numpy``), and for the pipeline the analysis stage uses (``storydiff.analysis.load_nlp``: all that, and the entity
-recogniser's decoding done for a whole batch with numpy; ``storydiff.analysis.pipeline``). The rounds alternate; the first round of each pays for filling the lemmatizer's cache, later rounds show the steady state that a
+(``numpy``), with the entity recogniser's decoding done for a whole batch with numpy as well (``batched_ner``), and
+for the pipeline the analysis stage uses (``storydiff.analysis.load_nlp``: all that, and the lemmatizer caching every
+lemma; ``storydiff.analysis.pipeline``). The rounds alternate; the first round of each pays for filling the lemmatizer's cache, later rounds show the steady state that a
 long-running worker sees. BLAS runs on one thread, as in the analysis stage. It also checks every pipeline gives the
 same annotations as the stock one, article by article.
 """
@@ -48,14 +49,18 @@ def main() -> int:
     from spacy.attrs import DEP, ENT_IOB, ENT_TYPE, HEAD, LEMMA, MORPH, POS, TAG
 
     from storydiff.analysis import MODEL, load_nlp
-    from storydiff.analysis.pipeline import single_threaded_blas, use_array_attribute_ruler, use_numpy_matmul
+    from storydiff.analysis.pipeline import (single_threaded_blas, use_array_attribute_ruler, use_batched_ner,
+                                             use_numpy_matmul)
 
     texts = [a.text for a in load_articles(args.data, args.limit)]
-    ruler, numpy_ops = spacy.load(MODEL), spacy.load(MODEL)
-    use_array_attribute_ruler(ruler)
-    use_array_attribute_ruler(numpy_ops)
-    use_numpy_matmul(numpy_ops)
-    pipelines = {"stock": spacy.load(MODEL), "ruler": ruler, "numpy": numpy_ops, "storydiff": load_nlp()}
+    ruler, numpy_ops, batched = spacy.load(MODEL), spacy.load(MODEL), spacy.load(MODEL)
+    for nlp in (ruler, numpy_ops, batched):
+        use_array_attribute_ruler(nlp)
+    for nlp in (numpy_ops, batched):
+        use_numpy_matmul(nlp)
+    use_batched_ner(batched)
+    pipelines = {"stock": spacy.load(MODEL), "ruler": ruler, "numpy": numpy_ops, "batched_ner": batched,
+                 "storydiff": load_nlp()}
     rows = []
     last = {}
     for round_no in range(1, args.rounds + 1):

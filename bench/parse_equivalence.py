@@ -4,8 +4,9 @@
 
 Analyses articles [--start, --start + --limit) of DATA (default: ../shared/benchmarks/allsides_baly2020, counted from
 0) twice in one process, through ``storydiff.analysis.analyze_articles``: with spaCy's ``en_core_web_sm`` as shipped
-but for the column-wise attribute ruler (``reference``: blis products, spaCy's entity recogniser), and with the
-pipeline of ``storydiff.analysis.load_nlp`` (numpy products, the batched entity recogniser). Prints the CPU seconds of
+but for the column-wise attribute ruler (``reference``: blis products, spaCy's lemmatizer and entity recogniser),
+and with the pipeline of ``storydiff.analysis.load_nlp`` (numpy products, the cached lemmatizer, the batched entity
+recogniser). Prints the CPU seconds of
 each and how many articles got a different record (entities, quotes, facts, terms, sentences); exits 1 if any did.
 """
 

@@ -164,6 +164,32 @@ def test_array_attribute_ruler_gives_spacys_output(seeds):
     assert sum(len(a) for a, _ in pairs) > 3000
 
 
+def test_cached_lemmatizer_gives_spacys_lemmas(seeds):
+    """Lemmas cached by form, part of speech and morphology are the ones spaCy's lemmatizer sets, token by token,
+    also after a memory zone has dropped the strings added in it."""
+    import spacy
+
+    from storydiff.analysis import MODEL
+    from storydiff.analysis.pipeline import CachedLemmatizer, use_cached_lemmatizer
+
+    reference = spacy.load(MODEL)
+    fast = spacy.load(MODEL)
+    assert use_cached_lemmatizer(fast)
+    assert isinstance(fast.get_pipe("storydiff_cached_lemmatizer"), CachedLemmatizer)
+    assert "lemmatizer" in fast.disabled and "lemmatizer" not in fast.pipe_names
+    texts = [p.read_text(encoding="utf-8") for p in sorted(seeds.glob("*.txt"))] + ODD_TEXTS + NER_EDGE_TEXTS + [
+        "", "   ", "Running runners ran; the geese's feet were better than the best. Zxqvbl flibbertigibbets."]
+    pairs = _parsed_alike(reference, fast, texts)
+    assert sum(len(a) for a, _ in pairs) > 3000
+    assert [t.lemma_ for t in pairs[-1][1]][:5] == ["run", "runner", "run", ";", "the"]
+    for _ in range(2):  # the cache outlives a zone; the strings it hands out must be in the store each time
+        with reference.memory_zone(), fast.memory_zone():
+            for a, b in _parsed_alike(reference, fast, texts[-3:] + ["Quuxified blorps were glimmering."]):
+                assert [t.lemma_ for t in a] == [t.lemma_ for t in b]
+    blank = spacy.blank("en")
+    assert not use_cached_lemmatizer(blank)  # no lemmatizer: pipeline unchanged
+
+
 def test_numpy_matmul_gives_blis_output(seeds):
     """Layers whose matrix products go through numpy's BLAS annotate exactly as the stock (blis) pipeline does."""
     import spacy

@@ -162,6 +162,72 @@ def use_array_attribute_ruler(nlp) -> bool:
 FACTORY = "storydiff_array_attribute_ruler"
 
 
+class CachedLemmatizer:
+    """spaCy's lemmatizer (rule mode in ``en_core_web_sm``) with every lemma cached by word form, part of speech and
+    morphology -- what the rules read -- and written back as one column. spaCy's own cache skips the forms its rules
+    return early (base forms, proper nouns), and its loop sets ``token.lemma_`` one token at a time in Python; this
+    one looks each token up once and calls spaCy's ``lemmatize`` only for a combination it has not seen. The lemma
+    strings are added to the string store for every document (an analysis in a memory zone drops the strings it
+    added when the zone ends, so a cached hash alone could point at a string that is gone)."""
+
+    #: combinations kept (a long run over a large corpus adds rare forms; the cache starts again past this)
+    LIMIT = 500_000
+
+    def __init__(self, lemmatizer) -> None:
+        self._lemmatizer = lemmatizer
+        self._cache: dict[tuple[int, int, int], str] = {}
+        if lemmatizer.mode != "rule" and lemmatizer.mode != "lookup":
+            raise Unsupported(f"lemmatizer mode {lemmatizer.mode!r}")
+
+    def __call__(self, doc):
+        from spacy.attrs import LEMMA, MORPH, ORTH, POS
+
+        lemmatizer = self._lemmatizer
+        if not len(doc):
+            return doc
+        if not getattr(lemmatizer, "_validated", True):
+            lemmatizer(doc[:0].as_doc())  # spaCy checks its lookup tables on its first document
+        table = doc.to_array([ORTH, POS, MORPH, LEMMA])
+        rows = np.arange(len(doc)) if lemmatizer.overwrite else np.flatnonzero(table[:, 3] == 0)
+        if not rows.size:
+            return doc
+        cache = self._cache
+        if len(cache) > self.LIMIT:
+            cache.clear()
+        forms = []
+        for i, key in zip(rows.tolist(), map(tuple, table[rows, :3].tolist())):
+            form = cache.get(key)
+            if form is None:
+                form = cache[key] = lemmatizer.lemmatize(doc[i])[0]
+            forms.append(form)
+        add = doc.vocab.strings.add
+        ids = {form: add(form) for form in set(forms)}
+        out = table[:, 3].copy()
+        out[rows] = [ids[form] for form in forms]
+        doc.from_array([LEMMA], out)
+        return doc
+
+
+LEMMATIZER_FACTORY = "storydiff_cached_lemmatizer"
+
+
+def use_cached_lemmatizer(nlp) -> bool:
+    """Swap :class:`CachedLemmatizer` in for ``nlp``'s lemmatizer; False (pipeline unchanged) when there is none or
+    it works in a mode this does not reproduce."""
+    from spacy.language import Language
+
+    if "lemmatizer" not in nlp.pipe_names:
+        return False
+    lemmatizer = nlp.get_pipe("lemmatizer")
+    if getattr(lemmatizer, "mode", None) not in ("rule", "lookup") or not hasattr(lemmatizer, "lemmatize"):
+        return False
+    if not Language.has_factory(LEMMATIZER_FACTORY):
+        Language.factory(LEMMATIZER_FACTORY)(lambda nlp, name: CachedLemmatizer(nlp.get_pipe("lemmatizer")))
+    nlp.add_pipe(LEMMATIZER_FACTORY, after="lemmatizer")
+    nlp.disable_pipe("lemmatizer")
+    return True
+
+
 def use_numpy_matmul(nlp) -> int:
     """Give every CPU layer of ``nlp``'s models thinc ops whose matrix product is ``numpy.dot`` (OpenBLAS) rather than
     blis (see the module's docstring); returns how many layers were switched. Layers on a GPU are left alone.
