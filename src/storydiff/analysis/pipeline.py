@@ -144,18 +144,25 @@ class ArrayAttributeRuler:
 def use_array_attribute_ruler(nlp) -> bool:
     """Swap :class:`ArrayAttributeRuler` in for ``nlp``'s attribute ruler; False (pipeline unchanged) when there is
     none or its patterns use something the array version does not implement."""
-    from spacy.language import Language
-
     if "attribute_ruler" not in nlp.pipe_names:
         return False
     try:
         _check(nlp.get_pipe("attribute_ruler").patterns)
     except Unsupported:
         return False
-    if not Language.has_factory(FACTORY):
-        Language.factory(FACTORY)(lambda nlp, name: ArrayAttributeRuler(nlp.get_pipe("attribute_ruler"), nlp.vocab))
-    nlp.add_pipe(FACTORY, after="attribute_ruler")
-    nlp.disable_pipe("attribute_ruler")
+    return _swap_in(nlp, "attribute_ruler", FACTORY,
+                    lambda nlp, name: ArrayAttributeRuler(nlp.get_pipe("attribute_ruler"), nlp.vocab))
+
+
+def _swap_in(nlp, original: str, factory: str, make) -> bool:
+    """Add the stand-in made by ``make(nlp, name)`` (registered as ``factory``) after ``original`` and disable
+    ``original`` (kept in the pipeline, so the stand-in can read its model and tables)."""
+    from spacy.language import Language
+
+    if not Language.has_factory(factory):
+        Language.factory(factory)(make)
+    nlp.add_pipe(factory, after=original)
+    nlp.disable_pipe(original)
     return True
 
 
@@ -214,18 +221,13 @@ LEMMATIZER_FACTORY = "storydiff_cached_lemmatizer"
 def use_cached_lemmatizer(nlp) -> bool:
     """Swap :class:`CachedLemmatizer` in for ``nlp``'s lemmatizer; False (pipeline unchanged) when there is none or
     it works in a mode this does not reproduce."""
-    from spacy.language import Language
-
     if "lemmatizer" not in nlp.pipe_names:
         return False
     lemmatizer = nlp.get_pipe("lemmatizer")
     if getattr(lemmatizer, "mode", None) not in ("rule", "lookup") or not hasattr(lemmatizer, "lemmatize"):
         return False
-    if not Language.has_factory(LEMMATIZER_FACTORY):
-        Language.factory(LEMMATIZER_FACTORY)(lambda nlp, name: CachedLemmatizer(nlp.get_pipe("lemmatizer")))
-    nlp.add_pipe(LEMMATIZER_FACTORY, after="lemmatizer")
-    nlp.disable_pipe("lemmatizer")
-    return True
+    return _swap_in(nlp, "lemmatizer", LEMMATIZER_FACTORY,
+                    lambda nlp, name: CachedLemmatizer(nlp.get_pipe("lemmatizer")))
 
 
 def use_numpy_matmul(nlp) -> int:
@@ -464,19 +466,13 @@ def _check_ner(ner) -> None:
 def use_batched_ner(nlp) -> bool:
     """Swap :class:`BatchedEntityRecognizer` in for ``nlp``'s ``ner`` (same entities, less time); False (pipeline
     unchanged) when there is none or it is not one this reproduces."""
-    from spacy.language import Language
-
     if "ner" not in nlp.pipe_names:
         return False
     try:
         _check_ner(nlp.get_pipe("ner"))
     except Unsupported:
         return False
-    if not Language.has_factory(NER_FACTORY):
-        Language.factory(NER_FACTORY)(lambda nlp, name: BatchedEntityRecognizer(nlp.get_pipe("ner")))
-    nlp.add_pipe(NER_FACTORY, after="ner")
-    nlp.disable_pipe("ner")
-    return True
+    return _swap_in(nlp, "ner", NER_FACTORY, lambda nlp, name: BatchedEntityRecognizer(nlp.get_pipe("ner")))
 
 
 NER_FACTORY = "storydiff_batched_ner"
