@@ -177,7 +177,6 @@ MAX_TERMS = 80
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 
 
-@lru_cache(maxsize=200_000)
 def _specificity(word: str, lang: str) -> float:
     """How much sharing ``word`` says: 6 minus its Zipf frequency in general text (wordfreq; "the" 7.7 -> 0,
     "earthquake" 4.2 -> 1.8, a name not in the list -> 6). A fixed table, not the corpus' own document frequencies,
@@ -199,10 +198,28 @@ def article_terms(article: Article, max_terms: int = MAX_TERMS) -> dict[str, flo
         word = raw.lower().strip("'’-")
         if len(word) > 2:
             counts[word] = counts.get(word, 0) + n
-    weights = {w: (1.0 + math.log(n)) * _specificity(w, lang) for w, n in counts.items()}
-    top = sorted(((w, x) for w, x in weights.items() if x > 0), key=lambda kv: (-kv[1], kv[0]))[:max_terms]
-    norm = math.sqrt(sum(x * x for _, x in top)) or 1.0
-    return {w: round(x / norm, 5) for w, x in top}
+    # the specificities looked up in a plain dict (this runs for every distinct word of every article)
+    known = _SPECIFICITY.setdefault(lang, {})
+    if len(known) > _SPECIFICITY_LIMIT:
+        known.clear()
+    log = math.log
+    weights = []
+    for w, n in counts.items():
+        spec = known.get(w)
+        if spec is None:
+            spec = known[w] = _specificity(w, lang)
+        x = (1.0 + log(n)) * spec
+        if x > 0:
+            weights.append((-x, w))
+    weights.sort()  # heaviest first, ties by word
+    top = weights[:max_terms]
+    norm = math.sqrt(sum(x * x for x, _ in top)) or 1.0
+    return {w: round(-x / norm, 5) for x, w in top}
+
+
+#: ``{lang: {word: specificity}}`` for :func:`article_terms`, started again past ``_SPECIFICITY_LIMIT`` words.
+_SPECIFICITY: dict[str, dict[str, float]] = {}
+_SPECIFICITY_LIMIT = 500_000
 
 
 __all__ = ["embedding_text", "embed_articles", "article_terms", "MAX_TERMS", "load_embedder", "Embedder",
