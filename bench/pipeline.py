@@ -26,7 +26,8 @@ grouped on its names before any parse (``update_stories(unanalysed="names")``), 
 two or more articles are analysed (``articles_to_analyze``), regrouped on their analysis, and so on until none is
 left; articles alone in their event are never parsed (except, with --linked, those with a pair at the event
 threshold: ``group_first(linked=True)``). The stories updates between rounds count in that stage; as in
-``group_first``, storylines are regrouped once, at its end.
+``group_first``, storylines are regrouped once, at its end. ``per_round`` lists, for each round, the articles parsed,
+the analysis' wall and CPU seconds and the stories update's wall and CPU seconds; ``storylines_s`` the final pass.
 """
 
 from __future__ import annotations
@@ -123,18 +124,24 @@ def _stage(name: str, db: str, args: tuple, queue) -> None:
 
         analysed = rounds = 0
         stories_cpu = 0.0
+        per_round = []  # [articles parsed, analysis wall s, analysis CPU s, stories wall s, stories CPU s]
         linked = os.environ.get("STORYDIFF_BENCH_LINKED", "0") == "1"  # set by --linked
         while todo := articles_to_analyze(store, linked=linked):
-            analysed += analyze(store, workers=args[1], only=todo).analyzed
-            cpu = _cpu()
+            cpu, wall = _cpu(), time.perf_counter()
+            done = analyze(store, workers=args[1], only=todo).analyzed
+            analysed += done
+            cpu_mid, wall_mid = _cpu(), time.perf_counter()
             update_stories(store, unanalysed="names", regroup_storylines=False, workers=args[1])
-            stories_cpu += _cpu() - cpu
+            stories_cpu += _cpu() - cpu_mid
+            per_round.append([done, round(wall_mid - wall, 1), round(cpu_mid - cpu, 1),
+                              round(time.perf_counter() - wall_mid, 1), round(_cpu() - cpu_mid, 1)])
             rounds += 1
-        cpu = _cpu()
+        cpu, wall = _cpu(), time.perf_counter()
         update_storylines(store)  # once, at the end, as group_first does
         stories_cpu += _cpu() - cpu
         detail = {"analysed": analysed, "rounds": rounds, "linked": linked, "stories_cpu_s": round(stories_cpu, 1),
-                  "events": len(list_events(store, min_articles=2))}
+                  "events": len(list_events(store, min_articles=2)), "per_round": per_round,
+                  "storylines_s": round(time.perf_counter() - wall, 1), "storylines_cpu_s": round(_cpu() - cpu, 1)}
     elif name == "compare":
         # every event of two or more articles compared, as `storydiff export` does (compare_groups on the workers)
         from storydiff.compare import compare_groups
