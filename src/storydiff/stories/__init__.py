@@ -6,9 +6,11 @@
    (:mod:`.embed`: title + lead, wordllama by default) and its distinctive words; every analysed article without
    current features gets a :class:`~.features.StoryFeatures` record (names by corpus key, facts, happening dates).
 2. **Candidate search**: for each new or changed article only, the usearch index (:mod:`.index`) returns the
-   stored articles within a cosine range, less those published more than ``candidate_window_days`` from it; each
-   pair is scored (:func:`.events.score_pairs`) and pairs at or above the storyline threshold are stored (their
-   evidence is written out when an event shows them). Cost: the new articles times the index lookups.
+   stored articles within a cosine range, less those published more than ``candidate_window_days`` from it; two
+   articles are a pair when either finds the other, and each pair is scored once (:func:`.events.score_pairs`;
+   exactly the same score in any batch, so the pairs do not depend on chunks or workers); pairs at or above the
+   storyline threshold are stored (their evidence is written out when an event shows them). Cost: the new articles
+   times the index lookups.
 3. **Events**: the corpus is cut into parts (:class:`.events.EventParts`: components of the pairs at or above the
    event threshold, cut on stricter pairs when larger than ``max_component``), and average linkage runs on each.
    Only the parts that can have changed are clustered again: those of the changed articles and of their
@@ -328,8 +330,10 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
     ``regroup_storylines=False`` leaves the storylines for a later :func:`update_storylines` (or update): the
     events written are marked in the store, so nothing is missed (group first regroups once, at the end).
 
-    ``workers``: processes for the per-article maps (embedding, distinctive words, features); the corpus work
-    after them (candidate search, clustering, storylines) runs in this process."""
+    ``workers``: processes for the per-article maps (embedding, distinctive words, features), threads for the
+    index search, and processes for scoring the candidate pairs and clustering the parts (each reads its records
+    from the store; the results are those of one process); finding the affected parts and the storylines run in
+    this process."""
     if unanalysed not in ("wait", "names"):
         raise ValueError(f"unanalysed must be 'wait' or 'names', not {unanalysed!r}")
     started = time.perf_counter()
