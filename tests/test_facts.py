@@ -133,3 +133,30 @@ def test_durations_are_not_dates(nlp):
 ])
 def test_parse_number(text, value):
     assert parse_number(text) == value
+
+
+def test_token_columns_and_text_are_spacys(nlp):
+    """The columns and the cached text the extractors read are what spaCy's own attributes give, token by token."""
+    from storydiff.analysis.entities import doc_text
+    from storydiff.analysis.facts import _columns
+
+    doc = nlp("The Senate VOTED 52-48 on Tuesday.\n\nMr. Le Drian's   Ministry said it would appeal.  ")
+    lemmas, lowers = _columns(doc)
+    assert lemmas == [t.lemma_.lower() for t in doc]
+    assert lowers == [t.lower_ for t in doc]
+    assert doc_text(doc) == doc.text and doc_text(doc) is doc_text(doc)
+    assert _columns(nlp("")) == ([], [])
+
+
+def test_sentence_facts_name_only_the_entities_of_their_sentence(nlp):
+    """A fact lists the entities of its own sentence; entities are bucketed by sentence once per article."""
+    text = ("France's parliament voted 169 to 1 on Thursday. Germany's Bundestag voted 500 to 20 a week later. "
+            "Italy did not vote.")
+    doc = nlp(text)
+    from storydiff.analysis.entities import extract_entities
+
+    entities = extract_entities(doc)
+    tallies = [f for f in extract_facts(doc, entities, "2022-01-20") if f.kind == "tally"]
+    assert [f.value for f in tallies] == ["169-1", "500-20"]
+    names = {e.key: e.name for e in entities}
+    assert [sorted(names[k] for k in f.entities) for f in tallies] == [["France"], ["Bundestag", "Germany"]]

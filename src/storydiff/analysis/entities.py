@@ -91,6 +91,17 @@ class _Group:
         return self.name.split()
 
 
+def doc_text(doc) -> str:
+    """``doc.text``, built once per document (spaCy joins every token's text each time it is asked)."""
+    text = doc.user_data.get(_TEXT_KEY)
+    if text is None:
+        text = doc.user_data[_TEXT_KEY] = doc.text
+    return text
+
+
+_TEXT_KEY = ("storydiff", "text")
+
+
 def _mention_spans(doc, rules) -> list[tuple[Span, str, str]]:
     """(span, label, role) for each named-entity mention, with person names extended over a cut-off surname."""
     out = []
@@ -171,7 +182,7 @@ def extract_entities(doc, lang: str = "en") -> list[Entity]:
     rules = load_rules(lang)
     mentions = _mention_spans(doc, rules)
     mentions = _surname_mentions(doc, mentions)
-    acronyms = _acronyms(doc.text)
+    acronyms = _acronyms(doc_text(doc))
     long_to_acr = {clean_name(v): k for k, v in acronyms.items()}
     groups: dict[str, _Group] = {}
     order: list[str] = []
@@ -185,13 +196,22 @@ def extract_entities(doc, lang: str = "en") -> list[Entity]:
         return group
 
     # pass 1: the full person names (not the start or end of a longer person name in the same article)
-    person_names = {tuple(span.text.split()) for span, label, _ in mentions if label == "PERSON"}
-    full_names = [n for n in person_names if len(n) >= 2 and not any(_short_matches(list(n), list(o))
-                                                                     for o in person_names)]
+    # (sorted: the order decides between equal candidates below, and a set's order changes from run to run)
+    person_names = sorted({tuple(span.text.split()) for span, label, _ in mentions if label == "PERSON"})
+    # a name is full unless it is the end of a longer one (_short_matches: a short form of two or more words is
+    # only ever an end)
+    ends = {o[i:] for o in person_names for i in range(1, len(o))}
+    full_names = [n for n in person_names if len(n) >= 2 and n not in ends]
+    full_set = set(full_names)
+    # the full names each short form fits (_short_matches), in the order of full_names
+    fitting: dict[tuple, list[tuple]] = defaultdict(list)
+    for n in full_names:
+        for short in dict.fromkeys([n[i:] for i in range(1, len(n))] + [n[:1]]):
+            fitting[short].append(n)
     first_seen: dict[tuple, int] = {}
     for span, label, _ in mentions:
         tokens = tuple(span.text.split())
-        if tokens in full_names and tokens not in first_seen:
+        if tokens in full_set and tokens not in first_seen:
             first_seen[tokens] = span.start
     # pass 2: every mention to its group; short forms to the most recent full name before them that fits, or to
     # the only one that fits anywhere; an ambiguous short form stays apart (and is linked to the names it fits)
@@ -202,8 +222,7 @@ def extract_entities(doc, lang: str = "en") -> list[Entity]:
             group = group_for(acronyms[name])
             group.acronym = name
         else:
-            fits = [n for n in full_names if _short_matches(tokens, list(n))] if label in (
-                "PERSON", "ORG", "GPE", "NORP") else []
+            fits = fitting.get(tuple(tokens), []) if label in ("PERSON", "ORG", "GPE", "NORP") else []
             before = [n for n in fits if first_seen.get(n, 1 << 60) < span.start]
             if before:
                 recent = max(before, key=lambda n: max(m.start for m in groups[entity_key(" ".join(n), lang)].mentions
@@ -222,22 +241,29 @@ def extract_entities(doc, lang: str = "en") -> list[Entity]:
     keys = {}
     for index, key in enumerate(k for k in order if k in groups):
         keys[key] = f"e{index + 1}"
+    # each person's tokens, surname and whether a given name precedes it, worked out once (not once per pair)
+    people = []
+    for other in groups.values():
+        if other.label == "PERSON":
+            surname = _surname(other)
+            people.append((other, other.tokens, surname, len(other.tokens) > len(surname.split())))
+    person_of = {id(p[0]): p for p in people}
     for key in order:
         if key not in groups:
             continue
         g = groups[key]
         related = []
         if g.label == "PERSON":
-            for other in groups.values():
-                if other is g or other.label != "PERSON":
+            _, tokens, surname, given = person_of[id(g)]
+            for other, other_tokens, other_surname, other_given in people:
+                if other is g:
                     continue
-                if _has_given_name(g) and _has_given_name(other) and _surname(g) == _surname(other) \
-                        and g.key != other.key:
+                if given and other_given and surname == other_surname and g.key != other.key:
                     shared_role = set(g.roles) & set(other.roles)
-                    reason = f"same surname '{_surname(g)}'" + (
+                    reason = f"same surname '{surname}'" + (
                         f" and role '{sorted(shared_role)[0]}'" if shared_role else "") + ", different full name"
                     related.append((keys[other.key], reason))
-                elif not _has_given_name(g) and _has_given_name(other) and _short_matches(g.tokens, other.tokens):
+                elif not given and other_given and _short_matches(tokens, other_tokens):
                     related.append((keys[other.key], f"short form '{g.name}' fits '{other.name}'"))
         entities.append(Entity(
             key=keys[key], name=g.name, label=g.label, mentions=tuple(g.mentions),

@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from ..model import Entity, Fact, Span
 from ..rules import read_rules
+from .entities import doc_text
 
 _TALLY = re.compile(r"(?<![\d.,$€£%])\b(\d{1,4})\s*(?:to|-|–|—|:)\s*(\d{1,4})\b(?![.,]\d|\s*(?:%|percent|per cent))")
 _NUMBER = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$")
@@ -103,6 +104,20 @@ def _sentence_entities(sentence, entities: list[Entity]) -> tuple[str, ...]:
     return tuple(keys)
 
 
+def _columns(doc) -> tuple[list[str], list[str]]:
+    """Each token's lower-cased lemma and lower-cased form (``token.lemma_.lower()``, ``token.lower_``)."""
+    from spacy.attrs import LEMMA, LOWER
+
+    table = doc.to_array([LEMMA, LOWER])
+    if not len(table):
+        return [], []
+    strings = doc.vocab.strings
+    seen: dict[int, str] = {}
+    lemmas = [seen[h] if h in seen else seen.setdefault(h, strings[h].lower()) for h in table[:, 0].tolist()]
+    lowers = [strings[h] for h in table[:, 1].tolist()]
+    return lemmas, lowers
+
+
 def extract_facts(doc, entities: list[Entity] | None = None, published: str | None = None,
                   lang: str = "en") -> list[Fact]:
     """Facts of one parsed article. ``published`` (YYYY-MM-DD) anchors relative dates."""
@@ -110,11 +125,24 @@ def extract_facts(doc, entities: list[Entity] | None = None, published: str | No
     entities = entities or []
     base = date.fromisoformat(published) if published else None
     facts: list[Fact] = []
-    text = doc.text
+    text = doc_text(doc)
+    # each token's lemma and form read once for the article, as columns (a sentence's own Span.ents would build
+    # every entity of the article again, sentence by sentence)
+    lemmas, lowers = _columns(doc)
+    ents = doc.ents
+    next_ent = 0
+    vote_context = rules["vote_context"]
     for sent in doc.sents:
-        s_span = Span(sent.start_char, sent.end_char, sent.text)
-        lemmas = {t.lemma_.lower() for t in sent} | {t.lower_ for t in sent}
-        votey = bool(lemmas & rules["vote_context"])
+        s_span = Span(sent.start_char, sent.end_char, text[sent.start_char:sent.end_char])
+        votey = not vote_context.isdisjoint(lemmas[sent.start:sent.end]) or not vote_context.isdisjoint(
+            lowers[sent.start:sent.end])
+        # the entities wholly inside the sentence, as Span.ents gives them (entities are sorted and do not overlap)
+        while next_ent < len(ents) and ents[next_ent].start < sent.start:
+            next_ent += 1
+        sent_ents = []
+        while next_ent < len(ents) and ents[next_ent].end <= sent.end:
+            sent_ents.append(ents[next_ent])
+            next_ent += 1
         ents_here = None
         taken: list[tuple[int, int]] = []
         if votey:
@@ -138,13 +166,13 @@ def extract_facts(doc, entities: list[Entity] | None = None, published: str | No
                 facts.append(Fact("tally", Span(start, end, text[start:end]), "unanimous", s_span,
                                   qualifier="unanimous", predicate=_predicate(token.root) if token else None,
                                   entities=ents_here))
-        for ent in sent.ents:
+        for ent in sent_ents:
             if any(s <= ent.start_char < e for s, e in taken):
                 continue
             if ent.label_ in ("CARDINAL", "MONEY", "PERCENT", "QUANTITY"):
-                fact = _number_fact(ent, s_span, rules, lang)
+                fact = _number_fact(ent, s_span, rules, lang, sent.end)
             elif ent.label_ == "DATE":
-                fact = _date_fact(ent, s_span, base, rules, sent)
+                fact = _date_fact(ent, s_span, base, rules, lowers[sent.start:sent.end])
             else:
                 continue
             if fact is not None:
@@ -155,7 +183,7 @@ def extract_facts(doc, entities: list[Entity] | None = None, published: str | No
     return facts
 
 
-def _number_fact(ent, s_span: Span, rules: dict, lang: str) -> Fact | None:
+def _number_fact(ent, s_span: Span, rules: dict, lang: str, sent_end: int) -> Fact | None:
     raw = ent.text
     qualifier = None
     match = rules["qualifier_re"].match(raw)
@@ -183,7 +211,7 @@ def _number_fact(ent, s_span: Span, rules: dict, lang: str) -> Fact | None:
     if counted is None:
         # "1.8 million mostly Muslim Uyghurs": the counted noun follows within a few words
         doc = ent.doc
-        for token in doc[ent.end:min(ent.end + 4, ent.sent.end)]:
+        for token in doc[ent.end:min(ent.end + 4, sent_end)]:
             if token.is_punct or token.pos_ in ("VERB", "AUX", "ADP", "CCONJ", "SCONJ"):
                 break
             if token.pos_ in ("NOUN", "PROPN") and token.dep_ not in ("compound", "amod", "nmod"):
@@ -202,7 +230,7 @@ def _number_fact(ent, s_span: Span, rules: dict, lang: str) -> Fact | None:
                 counted=counted, predicate=_predicate(head if counted else root))
 
 
-def _date_fact(ent, s_span: Span, base: date | None, rules: dict, sent) -> Fact | None:
+def _date_fact(ent, s_span: Span, base: date | None, rules: dict, sent_lowers: list[str]) -> Fact | None:
     raw = ent.text.strip()
     low = raw.lower()
     words = low.replace("-", " ").split()
@@ -215,7 +243,7 @@ def _date_fact(ent, s_span: Span, base: date | None, rules: dict, sent) -> Fact 
     before = ent.doc[ent.start - 1].lower_ if ent.start > 0 else ""
     if before in ("since", "until", "till", "by", "before", "after", "from"):
         qualifier = before
-    future = any(t.lower_ in ("will", "upcoming", "scheduled", "due", "planned", "set") for t in sent)
+    future = any(w in ("will", "upcoming", "scheduled", "due", "planned", "set") for w in sent_lowers)
     value, granularity = normalise_date(raw, base, future=future)
     if value is None and granularity is None:
         return None

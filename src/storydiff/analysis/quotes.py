@@ -47,6 +47,7 @@ from functools import lru_cache
 
 from ..model import Entity, MarkedTerm, Quote, Span
 from ..rules import read_rules
+from .entities import doc_text
 
 #: Characters after which a straight quotation mark opens a quote (besides whitespace and the start of a line).
 _OPEN_CONTEXT = frozenset("([{<—–-/:;,\u00a0")
@@ -330,7 +331,7 @@ class _Article:
 
     def __init__(self, doc, rules: QuoteRules, entities: list[Entity] | None):
         self.doc = doc
-        self.text = doc.text
+        self.text = doc_text(doc)
         self.rules = rules
         self.n = len(doc)
         # token attributes as arrays: only the few tokens that matter become Token objects
