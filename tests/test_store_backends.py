@@ -171,6 +171,9 @@ def test_update_replaces_duplicate_links(any_store, tmp_path):
     b.write_text(text, "utf-8")
     ingest([str(a), str(b)], any_store, workers=1)
     assert [link.kind for link in any_store.duplicate_links()] == ["exact"]
+    (link,) = any_store.duplicate_links()
+    assert any_store.duplicate_links([link.a, link.b, "elsewhere"]) == [link]   # only links between the given ids
+    assert any_store.duplicate_links([link.a]) == any_store.duplicate_links([]) == []
     b.write_text((INPUTS / "plain/flood.txt").read_text("utf-8"), "utf-8")
     assert ingest([str(a), str(b)], any_store, workers=1).updated == 1
     assert any_store.duplicate_links() == []

@@ -597,6 +597,37 @@ def test_group_first_runs_the_rounds_itself_and_resumes(tmp_path, corpus):
     assert (again.rounds, again.analysed, again.alone) == (0, 0, len(unparsed))
 
 
+def test_articles_to_analyze_skips_events_of_one_source(tmp_path, corpus):
+    """An event whose articles all come from one outlet, or from outlets that republished one article (a copy
+    found at ingest), has one source: nothing to compare, so its articles are not asked for; one more outlet is."""
+    from storydiff.stories import articles_to_analyze
+
+    articles, _, _ = corpus
+    with SQLiteStore(tmp_path / "s.db") as store:
+        store.write_batch(store.begin_run("test", []), articles, {}, {}, [], [])
+        update_stories(store, unanalysed="names")
+        grouped = articles_to_analyze(store)
+        members = store.event_members(sorted(set(store.events_of(grouped).values())))
+        event, chosen = max(((e, [a for a, _ in m]) for e, m in members.items()), key=lambda x: (len(x[1]), x[0]))
+        assert len(chosen) >= 3 and set(chosen) <= set(grouped)
+        outlets = dict(store.conn.execute("SELECT id, outlet FROM articles"))
+
+        def set_outlets(mapping):
+            store.conn.executemany("UPDATE articles SET outlet = ? WHERE id = ?", [(o, a) for a, o in mapping.items()])
+            store.conn.commit()
+
+        set_outlets({a: "One Outlet" for a in chosen})
+        assert articles_to_analyze(store) == sorted(set(grouped) - set(chosen))
+        set_outlets({chosen[0]: "Another Outlet"})                     # a second source
+        assert articles_to_analyze(store) == grouped
+        store.conn.execute("INSERT INTO duplicates (a, b, kind, similarity) VALUES (?, ?, 'near', 0.9)",
+                           tuple(sorted(chosen[:2])))                  # ... that republished the first's article
+        store.conn.commit()
+        assert articles_to_analyze(store) == sorted(set(grouped) - set(chosen))
+        set_outlets({a: outlets[a] for a in chosen})
+        assert articles_to_analyze(store) == grouped
+
+
 def test_articles_to_analyze_linked_adds_singletons_with_a_pair_at_the_cut(tmp_path, corpus):
     """``linked=True`` also selects unanalysed articles alone in their event that have a stored pair at or above the
     event threshold; a pair below it, or ``linked=False``, does not."""

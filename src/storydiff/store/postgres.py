@@ -348,8 +348,17 @@ class PostgresStore:
             (_HEADLINE, query, int(limit)))
         return [SearchHit(ArticleRow(*r[:9]), r[9] or "", -float(r[10])) for r in rows]
 
-    def duplicate_links(self) -> list[DuplicateLink]:
-        return [DuplicateLink(*r) for r in self._q("SELECT a, b, kind, similarity FROM duplicates ORDER BY a, b")]
+    def duplicate_links(self, ids: Iterable[str] | None = None) -> list[DuplicateLink]:
+        """Every copy found (``ids`` given: those between two of the given articles), by article ids."""
+        if ids is None:
+            return [DuplicateLink(*r) for r in self._q("SELECT a, b, kind, similarity FROM duplicates ORDER BY a, b")]
+        wanted = set(ids)
+        seen: set[tuple] = set()
+        for chunk in _chunks(sorted(wanted), 400):
+            seen.update((r[0], r[1], r[2], float(r[3])) for r in self._q(
+                "SELECT a, b, kind, similarity FROM duplicates WHERE a = ANY(%s) OR b = ANY(%s)", (chunk, chunk))
+                if r[0] in wanted and r[1] in wanted)
+        return [DuplicateLink(*r) for r in sorted(seen)]
 
     def problems(self) -> list[Problem]:
         return [Problem(*r) for r in self._q("SELECT locator, reason, detail FROM problems ORDER BY locator, reason")]

@@ -294,9 +294,19 @@ class SQLiteStore:
             rows = run(" ".join('"' + w.replace('"', '""') + '"' for w in query.split()))
         return [SearchHit(ArticleRow(*r[:9]), r[9] or "", float(r[10])) for r in rows]
 
-    def duplicate_links(self) -> list[DuplicateLink]:
-        return [DuplicateLink(*r) for r in self.conn.execute(
-            "SELECT a, b, kind, similarity FROM duplicates ORDER BY a, b")]
+    def duplicate_links(self, ids: Iterable[str] | None = None) -> list[DuplicateLink]:
+        """Every copy found (``ids`` given: those between two of the given articles), by article ids."""
+        if ids is None:
+            return [DuplicateLink(*r) for r in self.conn.execute(
+                "SELECT a, b, kind, similarity FROM duplicates ORDER BY a, b")]
+        wanted = set(ids)
+        seen: set[tuple] = set()
+        for chunk in _chunks(sorted(wanted), 450):
+            marks = ",".join("?" * len(chunk))
+            seen.update(r for r in self.conn.execute(
+                f"SELECT a, b, kind, similarity FROM duplicates WHERE a IN ({marks}) OR b IN ({marks})", chunk + chunk)
+                if r[0] in wanted and r[1] in wanted)
+        return [DuplicateLink(*r) for r in sorted(seen)]
 
     def problems(self) -> list[Problem]:
         return [Problem(*r) for r in self.conn.execute(

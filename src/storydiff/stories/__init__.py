@@ -79,8 +79,9 @@ class StoriesSummary:
 @dataclass(frozen=True)
 class GroupFirstSummary:
     """What :func:`group_first` did: ``rounds`` of analysis (each followed by a stories update), ``analysed``
-    articles parsed in all, ``alone``: articles still unanalysed because they are alone in their event (nothing
-    to compare them with; ``storydiff analyze`` parses them too), ``last``: the final stories update."""
+    articles parsed in all, ``alone``: articles still unanalysed because they are alone in their event, or their
+    event holds one source only (nothing to compare them with; ``storydiff analyze`` parses them too), ``last``: the
+    final stories update."""
 
     rounds: int
     analysed: int
@@ -564,23 +565,40 @@ def update_storylines(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | 
 # --- reading
 
 
+@dataclass(frozen=True)
+class _Member:
+    """An event's article as :func:`storydiff.compare.sources` needs it."""
+
+    article_id: str
+    outlet: str | None
+
+
 def articles_to_analyze(store, *, linked: bool = False, rules: dict | None = None) -> list[str]:
-    """Articles in events of two or more articles that have no analysis of their current text: after grouping with
-    ``update_stories(store, unanalysed="names")``, what the comparisons need analysed (an article alone in its
-    event has nothing to be compared with). Analyse them, update the stories again (their features are then made
-    from the analysis, which can regroup them), and repeat until this is empty.
+    """Articles in events of two or more sources that have no analysis of their current text: after grouping with
+    ``update_stories(store, unanalysed="names")``, what the comparisons need analysed. A source is what the
+    comparison counts as one (:func:`storydiff.compare.sources`: one outlet, with the copies of its articles that
+    others republished): an article alone in its event, or an event whose articles all come from one source, has no
+    other account to be compared with. Analyse them, update the stories again (their features are then made from
+    the analysis, which can regroup them), and repeat until this is empty.
 
     ``linked``: also the unanalysed articles alone in their event that have a pair scoring at or above the event
     threshold (``rules``, default the stories rules) with another article: the clustering kept them apart on their
     names alone, and what the analysis adds (entity labels, surnames, facts, dates) can join them."""
     from ..analysis import STAGE, VERSION
 
+    from ..compare import sources
+
     pending = store.pending_analysis(STAGE, VERSION)
     event_of = store.events_of(pending) if pending else {}
-    members = store.event_members(sorted(set(event_of.values())))
-    wanted = {a for a, e in event_of.items() if len(members.get(e, ())) >= 2}
+    members = {e: [a for a, _ in m] for e, m in store.event_members(sorted(set(event_of.values()))).items()
+               if len(m) >= 2}
+    ids = sorted({a for m in members.values() for a in m})
+    outlets = {a: meta[1] for a, meta in store.article_meta(ids).items()}
+    source_of = sources([_Member(a, outlets.get(a)) for a in ids], store.duplicate_links(ids))
+    several = {e for e, m in members.items() if len({source_of[a] for a in m}) >= 2}
+    wanted = {a for a, e in event_of.items() if e in several}
     if linked:
-        alone = {a for a in event_of if a not in wanted}
+        alone = {a for a, e in event_of.items() if e not in members}
         threshold = (rules or load_rules())["event_threshold"]
         for a, b, _ in store.story_links(sorted(alone), threshold):
             wanted.update(x for x in (a, b) if x in alone)
@@ -591,10 +609,11 @@ def group_first(store, *, workers: int | None = None, embedder: str = DEFAULT_EM
                 linked: bool = False, on_progress: Callable[[str, int, int], None] | None = None) -> GroupFirstSummary:
     """Group the store's articles before parsing them, and parse only what the comparisons need: articles the
     analysis has not seen are grouped on their names (``update_stories(unanalysed="names")``), the articles of
-    events of two or more articles are analysed (:func:`articles_to_analyze`), the stories are updated again (their
-    features now come from the analysis, which can regroup them and bring new articles into multi-article events),
-    and so on until no unanalysed article is in a multi-article event. Articles alone in their event are never
-    parsed, except (``linked=True``) those with a pair at the event threshold that the clustering on names kept apart
+    events of two or more sources (outlets; copies of one article count once) are analysed
+    (:func:`articles_to_analyze`), the stories are updated again (their features now come from the analysis, which
+    can regroup them and bring new articles into such events), and so on until no unanalysed article is in an event
+    of several sources. Articles alone in their event, or in an event of one source, are never parsed, except
+    (``linked=True``) those alone with a pair at the event threshold that the clustering on names kept apart
     (:func:`articles_to_analyze`): events closer to the full path's, for more parsing (bench/README.md: at 4k
     articles 60% parsed instead of 46%; on the whole AllSides corpus over 75% instead of 45%). Interrupted, it
     resumes where it stopped (both stages only do what is not done yet).
