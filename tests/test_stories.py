@@ -628,6 +628,37 @@ def test_articles_to_analyze_skips_events_of_one_source(tmp_path, corpus):
         assert articles_to_analyze(store) == grouped
 
 
+def test_group_first_leaves_an_event_of_one_source_unparsed_and_reports_it(tmp_path, corpus):
+    """When every report of a happening comes from one outlet, group first groups them but parses none (there is no
+    other account to compare); the report still lists the event with its articles, and the other events as before."""
+    import dataclasses
+
+    from storydiff.analysis import STAGE, VERSION
+    from storydiff.stories import group_first
+
+    articles, _, _ = corpus
+    ids = frozenset(ids_of(corpus, "quake"))  # the two reports of the earthquake, apart from the rest on names alone
+    one = [dataclasses.replace(a, outlet="One Outlet") if a.id in ids else a for a in articles]
+    with SQLiteStore(tmp_path / "one.db") as store:
+        store.write_batch(store.begin_run("test", []), one, {}, {}, [], [])
+        group_first(store, workers=1)
+        unparsed = set(store.pending_analysis(STAGE, VERSION))
+        events = {frozenset(a["id"] for a in e["articles"]): e for e in list_events(store)}
+        data = build_report(store)
+        html = render_html(data)
+    assert ids <= unparsed                                             # grouped, never parsed
+    held = [group for group in events if group & ids]
+    assert len(held) == 1 and held[0] == ids
+    parsed = {a.id for a in articles} - unparsed
+    assert parsed and all(len(group) >= 2 for group in events if group & parsed)
+    import jsonschema
+
+    jsonschema.validate(data, json_schema())
+    listed = {frozenset(a["id"] for a in e["articles"]): e for e in data["events"]}
+    assert ids in listed and list(listed[ids]["outlets"]) == ["One Outlet"]
+    assert f'id="event-{listed[ids]["id"]}"' in html
+
+
 def test_articles_to_analyze_linked_adds_singletons_with_a_pair_at_the_cut(tmp_path, corpus):
     """``linked=True`` also selects unanalysed articles alone in their event that have a stored pair at or above the
     event threshold; a pair below it, or ``linked=False``, does not."""

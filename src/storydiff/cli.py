@@ -79,7 +79,7 @@ _linked_option = click.option(
               help="Then run the analysis stage and group articles into events (`storydiff analyze`, "
                    "`storydiff stories update`).")
 @click.option("--group-first", is_flag=True,
-              help="With --analyze: group first and parse only the articles of multi-article events "
+              help="With --analyze: group first and parse only the articles of events of two or more sources "
                    "(`storydiff analyze --group-first`).")
 @_linked_option
 @click.pass_context
@@ -219,11 +219,12 @@ def _run_group_first(db: str, workers: int | None, embedder: str, quiet: bool, l
 @click.option("--workers", type=int, default=None, help="Processes (default: CPU count).")
 @click.option("--group-first", is_flag=True,
               help="Group the articles on their names before parsing, and analyse only the articles of events of two "
-                   "or more articles (what the comparisons need), regrouping after each round until none is left. "
-                   "Also updates the stories. Much less parsing on a large corpus; articles alone in their event "
-                   "stay unanalysed.")
+                   "or more sources (outlets; an article and the copies others republished count once: what the "
+                   "comparisons need), regrouping after each round until none is left. Also updates the stories. "
+                   "Much less parsing on a large corpus; articles alone in their event, or in an event of one "
+                   "source, stay unanalysed.")
 @click.option("--grouped-only", is_flag=True,
-              help="One round of the above by hand: only articles in events of two or more articles (after "
+              help="One round of the above by hand: only articles in events of two or more sources (after "
                    "`stories --group-first update`).")
 @_linked_option
 @click.option("--embedder", type=click.Choice(["wordllama", "minilm", "minilm-static"]), default="wordllama",
@@ -437,7 +438,7 @@ def compare(ctx: click.Context, article_ids: tuple[str, ...], all_rows: bool, as
               help="List only events with at least this many articles.")
 @click.option("--group-first", is_flag=True,
               help="Group articles not yet analysed on their names alone (no parse), so that only the articles of "
-                   "multi-article events need `storydiff analyze --grouped-only`; a large corpus is then grouped "
+                   "events of several sources need `storydiff analyze --grouped-only`; a large corpus is then grouped "
                    "before it is parsed.")
 @click.option("--workers", type=int, default=None,
               help="Processes for the per-article maps of an update (default: CPU count).")
