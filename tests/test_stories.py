@@ -1079,3 +1079,24 @@ def test_pairs_scored_in_a_pool_are_those_of_one_process(tmp_path, corpus, monke
             update_stories(store, workers=workers)
             got[workers] = (sorted(store.story_links(ids, -10.0)), partition(store))
     assert got[1][0] and got[1] == got[2]
+
+
+def test_per_article_maps_read_their_own_inputs_in_a_pool(tmp_path, corpus, monkeypatch):
+    """With workers, each worker reads its chunk (articles, analyses) from the store by its URL: vectors, words and
+    features come out exactly as in one process, for the name-only features too; a store in memory is read here."""
+    import storydiff.stories
+
+    monkeypatch.setattr(storydiff.stories, "BATCH", 2)          # several chunks, so the pool starts
+    articles, _, _ = corpus
+    ids = sorted(a.id for a in articles)
+    got = {}
+    for name, workers in (("one", 1), ("pool", 2), (":memory:", 2)):
+        path = name if name == ":memory:" else tmp_path / f"{name}.db"
+        with SQLiteStore(path) as store:
+            add(store, corpus, set(ids[: len(ids) // 2]))       # half analysed: features from the analysis
+            store.write_batch(store.begin_run("test", []), [a for a in articles if a.id not in ids[: len(ids) // 2]],
+                              {}, {}, [], [])                    # the rest grouped on names
+            update_stories(store, workers=workers, unanalysed="names")
+            vectors = [(a, blob, terms) for a, _, blob, terms in store.story_vectors(ids)]
+            got[name] = (sorted(vectors), store.story_features(ids), partition(store))
+    assert len(got["one"][1]) == len(ids) and got["one"] == got["pool"] == got[":memory:"]

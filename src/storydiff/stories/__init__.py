@@ -113,15 +113,49 @@ def _name_rows(articles) -> list[tuple[str, str, str, str]]:
     return [(a.id, a.text_hash, NAMES_VERSION, name_features(a).to_json()) for a in articles]
 
 
-class _MapPool:
-    """Runs the per-article maps of an update: ``run(chunks, read, work, write)`` is ``write(work(read(chunk)))`` for
-    each chunk, in order. ``work`` is pure and runs in a pool of ``workers`` processes (started once, for the whole
-    update, when there are at least two chunks in all); the store is only read and written from this process, a
-    few chunks ahead of what is written, as the analysis stage does."""
+def _read_articles(store, ids: list[str]) -> list:
+    return list(store.iter_articles(ids))
 
-    def __init__(self, workers: int, chunks: int) -> None:
+
+def _read_analysed(store, ids: list[str]) -> list:
+    """What the features map needs of each analysed article: ``(analysis, corpus keys, meta)``."""
+    keys = store.entity_corpus_keys(ids)
+    meta = store.article_meta(ids)
+    return [(an, keys.get(an.article_id, {}), meta[an.article_id]) for an in store.iter_analyses(ids)]
+
+
+_local: dict = {}
+
+
+def _local_store(url: str):
+    """The store at ``url``, opened once per process (a forked worker never uses its parent's connection)."""
+    key = (os.getpid(), url)
+    if key not in _local:
+        from ..store import open_store
+
+        _local.clear()
+        _local[key] = open_store(url)
+    return _local[key]
+
+
+def _map_task(url: str, read, work, ids: list[str]):
+    return work(read(_local_store(url), ids))
+
+
+class _MapPool:
+    """Runs the per-article maps of an update: ``run(chunks, read, work, write)`` is ``write(work(read(store,
+    chunk)))`` for each chunk of article ids, in order. ``work`` is pure and runs in a pool of ``workers`` processes
+    (started once, for the whole update, when there are at least two chunks in all); each worker reads its chunk
+    from the store itself (opened by its URL; SQLite's write-ahead log lets it read while this process writes), so
+    this process only writes, a few chunks behind what is read. A store with no URL to open again (in memory) is
+    read here and the inputs handed over."""
+
+    def __init__(self, store, workers: int, chunks: int) -> None:
+        self._store = store
         self._workers = workers
         self._pool = None
+        url = getattr(store, "url", None)
+        self._url = url if url and not str(url).endswith(":memory:") else None
         if workers > 1 and chunks > 1:
             # the embedder's tokenizer may have used threads in this process: forked children must not
             os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -130,11 +164,14 @@ class _MapPool:
     def run(self, chunks, read, work, write) -> None:
         if self._pool is None:
             for chunk in chunks:
-                write(work(read(chunk)))
+                write(work(read(self._store, chunk)))
             return
         in_flight: deque = deque()
         for chunk in chunks:
-            in_flight.append(self._pool.apply_async(work, (read(chunk),)))
+            if self._url is not None:
+                in_flight.append(self._pool.apply_async(_map_task, (self._url, read, work, chunk)))
+            else:
+                in_flight.append(self._pool.apply_async(work, (read(self._store, chunk),)))
             if len(in_flight) >= 2 * self._workers:
                 write(in_flight.popleft().get())
         while in_flight:
@@ -363,23 +400,17 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
         if on_progress:
             on_progress("embed", written, len(pending))
 
-    def read_analysed(chunk):
-        keys = store.entity_corpus_keys(chunk)
-        meta = store.article_meta(chunk)
-        return [(an, keys.get(an.article_id, {}), meta[an.article_id]) for an in store.iter_analyses(chunk)]
-
     def write_features(rows):
         store.write_story_features(rows)
         changed.update(r[0] for r in rows)
 
     named = store.pending_name_features(NAMES_VERSION) if unanalysed == "names" else []
     pending_features = store.pending_story_features(FEATURES_VERSION)
-    with _MapPool(workers, sum(-(-len(x) // BATCH) for x in (pending, pending_features, named))) as pool:
-        pool.run(list(_chunks(pending, BATCH)), lambda ids: list(store.iter_articles(ids)),
-                 partial(_vector_rows, embedder=embedder), write_vectors)
-        pool.run(list(_chunks(pending_features, BATCH)), read_analysed, _feature_rows, write_features)
-        pool.run(list(_chunks(named, BATCH)), lambda ids: list(store.iter_articles(ids)), _name_rows,
-                 write_features)
+    with _MapPool(store, workers, sum(-(-len(x) // BATCH) for x in (pending, pending_features, named))) as pool:
+        pool.run(list(_chunks(pending, BATCH)), _read_articles, partial(_vector_rows, embedder=embedder),
+                 write_vectors)
+        pool.run(list(_chunks(pending_features, BATCH)), _read_analysed, _feature_rows, write_features)
+        pool.run(list(_chunks(named, BATCH)), _read_articles, _name_rows, write_features)
     ready = set(store.story_ready_ids())
     clustered = store.events_of(sorted(ready))
     changed = (changed & ready) | (ready - set(clustered))
