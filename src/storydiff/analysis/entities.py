@@ -282,10 +282,6 @@ def _surname(group: _Group) -> str:
     return " ".join(tokens[i:])
 
 
-def _has_given_name(group: _Group) -> bool:
-    return len(group.tokens) > len(_surname(group).split())
-
-
 def _short_matches(short: list[str], full: list[str]) -> bool:
     """"Vallaud" or "Le Drian" is the end of "Boris Vallaud" / "Jean-Yves Le Drian"; "Dilnur" is the start of
     "Dilnur Reyhan"."""
