@@ -124,22 +124,9 @@ def _read_analysed(store, ids: list[str]) -> list:
     return [(an, keys.get(an.article_id, {}), meta[an.article_id]) for an in store.iter_analyses(ids)]
 
 
-_local: dict = {}
-
-
-def _local_store(url: str):
-    """The store at ``url``, opened once per process (a forked worker never uses its parent's connection)."""
-    key = (os.getpid(), url)
-    if key not in _local:
-        from ..store import open_store
-
-        _local.clear()
-        _local[key] = open_store(url)
-    return _local[key]
-
-
-def _map_task(url: str, read, work, ids: list[str]):
-    return work(read(_local_store(url), ids))
+def _map_task(read, work, ids: list[str]):
+    """A map's chunk in a worker that opened the store itself (:func:`_open_worker`)."""
+    return work(read(_worker["store"], ids))
 
 
 class _MapPool:
@@ -159,7 +146,8 @@ class _MapPool:
         if workers > 1 and chunks > 1:
             # the embedder's tokenizer may have used threads in this process: forked children must not
             os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-            self._pool = multiprocessing.get_context("fork").Pool(workers)
+            opened = {"initializer": _open_worker, "initargs": (self._url, {})} if self._url else {}
+            self._pool = multiprocessing.get_context("fork").Pool(workers, **opened)
 
     def run(self, chunks, read, work, write) -> None:
         if self._pool is None:
@@ -169,7 +157,7 @@ class _MapPool:
         in_flight: deque = deque()
         for chunk in chunks:
             if self._url is not None:
-                in_flight.append(self._pool.apply_async(_map_task, (self._url, read, work, chunk)))
+                in_flight.append(self._pool.apply_async(_map_task, (read, work, chunk)))
             else:
                 in_flight.append(self._pool.apply_async(work, (read(self._store, chunk),)))
             if len(in_flight) >= 2 * self._workers:
