@@ -353,12 +353,11 @@ class PostgresStore:
         if ids is None:
             return [DuplicateLink(*r) for r in self._q("SELECT a, b, kind, similarity FROM duplicates ORDER BY a, b")]
         wanted = set(ids)
-        seen: set[tuple] = set()
-        for chunk in _chunks(sorted(wanted), 400):
-            seen.update((r[0], r[1], r[2], float(r[3])) for r in self._q(
-                "SELECT a, b, kind, similarity FROM duplicates WHERE a = ANY(%s) OR b = ANY(%s)", (chunk, chunk))
-                if r[0] in wanted and r[1] in wanted)
-        return [DuplicateLink(*r) for r in sorted(seen)]
+        found = []
+        for chunk in _chunks(sorted(wanted), 500):  # a link between two given articles has its ``a`` among them
+            found.extend(r for r in self._q("SELECT a, b, kind, similarity FROM duplicates WHERE a = ANY(%s)", (chunk,))
+                         if r[1] in wanted)
+        return [DuplicateLink(*r) for r in sorted(found)]
 
     def problems(self) -> list[Problem]:
         return [Problem(*r) for r in self._q("SELECT locator, reason, detail FROM problems ORDER BY locator, reason")]

@@ -300,13 +300,12 @@ class SQLiteStore:
             return [DuplicateLink(*r) for r in self.conn.execute(
                 "SELECT a, b, kind, similarity FROM duplicates ORDER BY a, b")]
         wanted = set(ids)
-        seen: set[tuple] = set()
-        for chunk in _chunks(sorted(wanted), 450):
-            marks = ",".join("?" * len(chunk))
-            seen.update(r for r in self.conn.execute(
-                f"SELECT a, b, kind, similarity FROM duplicates WHERE a IN ({marks}) OR b IN ({marks})", chunk + chunk)
-                if r[0] in wanted and r[1] in wanted)
-        return [DuplicateLink(*r) for r in sorted(seen)]
+        found = []
+        for chunk in _chunks(sorted(wanted), 500):  # a link between two given articles has its ``a`` among them
+            found.extend(r for r in self.conn.execute(
+                f"SELECT a, b, kind, similarity FROM duplicates WHERE a IN ({','.join('?' * len(chunk))})", chunk)
+                if r[1] in wanted)
+        return [DuplicateLink(*r) for r in sorted(found)]
 
     def problems(self) -> list[Problem]:
         return [Problem(*r) for r in self.conn.execute(
