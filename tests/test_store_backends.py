@@ -466,3 +466,31 @@ def test_group_first_then_analyse_only_the_grouped(any_store):
     assert {a for a, v in versions.items() if v == FEATURES_VERSION} == set(grouped)
     assert {a for a, v in versions.items() if v == NAMES_VERSION} == set(ids) - set(grouped)
     assert store.pending_name_features(NAMES_VERSION) == []
+
+
+def test_pending_features_follow_a_changed_text(any_store, tmp_path):
+    """An article whose text changed after it was analysed and grouped: its old analysis and features no longer
+    count, so it waits for names features again (not for analysis features); the others are not pending."""
+    import shutil
+
+    from storydiff.analysis import analyze
+    from storydiff.stories import update_stories
+    from storydiff.stories.features import FEATURES_VERSION, NAMES_VERSION
+
+    store = any_store
+    corpus = tmp_path / "seeds"
+    shutil.copytree(SEEDS, corpus)
+    ingest([str(corpus)], store, workers=1)
+    analyze(store, workers=1)
+    update_stories(store)
+    assert store.pending_story_features(FEATURES_VERSION) == [] and store.pending_name_features(NAMES_VERSION) == []
+    path = sorted(corpus.glob("*.txt"))[0]
+    path.write_text(path.read_text("utf-8") + "\n\nA closing paragraph added to the article afterwards.\n", "utf-8")
+    ingest([str(corpus)], store, workers=1)
+    changed = [a.id for a in store.iter_articles() if a.locator.startswith(str(path))]
+    assert len(changed) == 1
+    assert store.pending_name_features(NAMES_VERSION) == changed
+    assert store.pending_story_features(FEATURES_VERSION) == []
+    analyze(store, workers=1)
+    assert store.pending_story_features(FEATURES_VERSION) == changed
+    assert store.pending_name_features(NAMES_VERSION) == []

@@ -417,20 +417,28 @@ class SQLiteStore:
         return int(count), int(top)
 
     def pending_story_features(self, version: str) -> list[str]:
-        """Ids of analysed articles with no stories features of ``version`` for their current text."""
-        return [r[0] for r in self.conn.execute(
-            "SELECT a.id FROM articles a JOIN analyses n ON n.article_id = a.id AND n.text_hash = a.text_hash "
-            "LEFT JOIN story_features f ON f.article_id = a.id "
-            "WHERE f.article_id IS NULL OR f.text_hash != a.text_hash OR f.version != ? ORDER BY a.id", (version,))]
+        """Ids of analysed articles with no stories features of ``version`` for their current text. The three tables
+        are read once each and matched here (as :meth:`pending_analysis`): a join looked each article up in the
+        analyses' large rows (~0.85 s a call on 36,554 articles, against ~0.2 s)."""
+        current, analysed, featured = self._story_hashes()
+        return sorted(aid for aid in analysed if featured.get(aid) != (current[aid], version))
 
     def pending_name_features(self, version: str) -> list[str]:
         """Ids of articles with no analysis of their current text and no stories features of ``version`` for it
         (what ``name_features`` makes features for, until the article is analysed)."""
-        return [r[0] for r in self.conn.execute(
-            "SELECT a.id FROM articles a LEFT JOIN analyses n ON n.article_id = a.id AND n.text_hash = a.text_hash "
-            "LEFT JOIN story_features f ON f.article_id = a.id "
-            "WHERE n.article_id IS NULL "
-            "AND (f.article_id IS NULL OR f.text_hash != a.text_hash OR f.version != ?) ORDER BY a.id", (version,))]
+        current, analysed, featured = self._story_hashes()
+        return sorted(aid for aid, text_hash in current.items()
+                      if aid not in analysed and featured.get(aid) != (text_hash, version))
+
+    def _story_hashes(self) -> tuple[dict[str, str], set[str], dict[str, tuple[str, str]]]:
+        """``({article id: text hash}, {ids analysed for their current text}, {id: (features' text hash,
+        version)})``."""
+        current = dict(self.conn.execute("SELECT id, text_hash FROM articles"))
+        analysed = {aid for aid, text_hash in self.conn.execute("SELECT article_id, text_hash FROM analyses")
+                    if current.get(aid) == text_hash}
+        featured = {aid: (text_hash, version) for aid, text_hash, version in self.conn.execute(
+            "SELECT article_id, text_hash, version FROM story_features")}
+        return current, analysed, featured
 
     def entity_corpus_keys(self, ids: Iterable[str]) -> dict[str, dict[str, str]]:
         """``{article_id: {entity key: corpus key}}`` from the entities table."""
