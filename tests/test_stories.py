@@ -1100,3 +1100,82 @@ def test_per_article_maps_read_their_own_inputs_in_a_pool(tmp_path, corpus, monk
             vectors = [(a, blob, terms) for a, _, blob, terms in store.story_vectors(ids)]
             got[name] = (sorted(vectors), store.story_features(ids), partition(store))
     assert len(got["one"][1]) == len(ids) and got["one"] == got["pool"] == got[":memory:"]
+
+
+# --- the nearest-neighbour index
+
+
+def _brute_force(vectors: dict[int, np.ndarray], query: np.ndarray, count: int) -> list[int]:
+    """The ``count`` keys most similar to ``query`` by cosine, ties by key: what the exact search must answer."""
+    keys = sorted(vectors)
+    unit = np.vstack([vectors[k] / np.linalg.norm(vectors[k]) for k in keys])
+    sims = unit @ (query / np.linalg.norm(query))
+    return [keys[i] for i in np.lexsort((np.array(keys), -sims))[:count]]
+
+
+def test_exact_index_answers_as_brute_force_in_any_insertion_order(tmp_path):
+    from storydiff.stories.index import VectorIndex
+
+    rng = np.random.default_rng(7)
+    vectors = {int(k): rng.normal(size=16).astype(np.float32) for k in rng.choice(10_000, 300, replace=False)}
+    twins = sorted(vectors)[:4]
+    for k in twins[1:]:  # identical vectors: their order (and which of them make the cut) is decided by key
+        vectors[k] = vectors[twins[0]].copy()
+    answers = []
+    for seed in range(3):
+        order = list(vectors)
+        random.Random(seed).shuffle(order)
+        index = VectorIndex(16, "test")
+        for at in range(0, len(order), 70):  # added in several updates, in a different order each time
+            index.update({k: vectors[k] for k in order[at:at + 70]}, [])
+        assert index.exact and len(index) == len(vectors)
+        queries = twins + sorted(vectors)[-3:]
+        found = index.search(np.vstack([vectors[k] for k in queries]), 5)
+        answers.append([[k for k, _ in hits] for hits in found])
+        assert answers[-1][0][:4] == twins and abs(found[0][0][1] - 1.0) < 1e-5
+        for hits, q in zip(answers[-1], queries):
+            assert hits == _brute_force(vectors, vectors[q], 5)
+    assert answers[0] == answers[1] == answers[2]
+    # a floor may leave out what is under it, never what is over it
+    floor = sorted(s for _, s in index.search(vectors[twins[0]][None], 50)[0])[25]
+    kept = index.search(vectors[twins[0]][None], 50, min_similarity=floor)[0]
+    assert [k for k, s in index.search(vectors[twins[0]][None], 50)[0] if s >= floor] == [k for k, _ in kept]
+    # removing a key takes it out of every answer
+    index.update({}, [twins[0]])
+    assert twins[0] not in {k for k, _ in index.search(vectors[twins[1]][None], 10)[0]} and len(index) == 299
+
+
+def test_index_past_the_exact_limit_uses_the_graph_and_finds_near_neighbours(monkeypatch):
+    from storydiff.stories import index as index_module
+
+    monkeypatch.setattr(index_module, "EXACT_LIMIT", 100)
+    rng = np.random.default_rng(3)
+    vectors = {k: rng.normal(size=16).astype(np.float32) for k in range(250)}
+    index = index_module.VectorIndex(16, "test")
+    index.update({k: vectors[k] for k in range(80)}, [])
+    assert index._graph is None and index.exact
+    index.update({k: vectors[k] for k in range(80, 250)}, [])
+    assert index._graph is not None and not index.exact and len(index) == 250
+    hits = index.search(np.vstack([vectors[k] for k in range(0, 250, 25)]), 3)
+    assert [h[0][0] for h in hits] == list(range(0, 250, 25))  # each vector finds itself first
+
+
+def test_index_file_is_reused_when_current_and_rebuilt_when_stale(tmp_path, corpus):
+    from storydiff.stories.index import VectorIndex
+
+    with SQLiteStore(tmp_path / "idx.db") as store:
+        add(store, corpus)
+        update_stories(store)
+        dim = len(np.frombuffer(next(store.story_vectors())[2], dtype=np.float32))
+        model = store.conn.execute("SELECT model FROM story_vectors LIMIT 1").fetchone()[0]
+        first = VectorIndex.open(store, dim, model)
+        assert not first.rebuilt and first.exact and len(first) == len(corpus[0])
+        query = np.frombuffer(next(store.story_vectors())[2], dtype=np.float32)[None]
+        expected = first.search(query, 5)
+        (tmp_path / "idx.db.vectors.usearch.json").write_text('{"count": 1}', "utf-8")  # a stamp that does not match
+        again = VectorIndex.open(store, dim, model)
+        assert again.rebuilt and again.search(query, 5) == expected
+        (tmp_path / "idx.db.vectors.npz").write_bytes(b"not an array")  # a broken file costs a rebuild, no error
+        again.save(store)
+        (tmp_path / "idx.db.vectors.npz").write_bytes(b"not an array")
+        assert VectorIndex.open(store, dim, model).rebuilt

@@ -761,9 +761,10 @@ def search_candidates(ids: Sequence[str], vectors: Sequence[np.ndarray], index, 
     hits_of: dict[str, list[tuple[int, float]]] = {}
     pending = list(range(len(ids)))
     # an exact index scans every vector whatever the count: one search with the largest count then costs least
-    count = rules["max_candidates"] if getattr(index, "exact", False) else rules["candidates"]
+    exact = getattr(index, "exact", False)
+    count = rules["max_candidates"] if exact else rules["candidates"]
     while pending:
-        found = index.search(np.vstack([vectors[k] for k in pending]), count + 1)
+        found = index.search(np.vstack([vectors[k] for k in pending]), count + 1, floor if exact else None)
         again = []
         for k, hits in zip(pending, found):
             if hits and len(hits) == min(count + 1, len(index)) and hits[-1][1] >= floor \
