@@ -470,6 +470,8 @@ def affected_articles(changed: set[str], also: set[str], parts_now: EventParts, 
     for finder in (parts_now, parts_before):
         for linked in finder.neighbours(sorted(changed)).values():
             for other, score in linked:
+                if other in todo:  # taken already: the closure below adds both its parts
+                    continue
                 for parts in (parts_now, parts_before):
                     if score >= parts.cut_of(other):
                         todo.update(parts.of(other))
