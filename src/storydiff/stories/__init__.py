@@ -5,7 +5,7 @@
 1. **Per-article maps** (pure, like the analysis stage): every article without a current vector gets one
    (:mod:`.embed`: title + lead, wordllama by default) and its distinctive words; every analysed article without
    current features gets a :class:`~.features.StoryFeatures` record (names by corpus key, facts, happening dates).
-2. **Candidate search**: for each new or changed article only, the usearch index (:mod:`.index`) returns the
+2. **Candidate search**: for each new or changed article only, the vector index (:mod:`.index`) returns the
    stored articles within a cosine range, less those published more than ``candidate_window_days`` from it; two
    articles are a pair when either finds the other, and each pair is scored once (:func:`.events.score_pairs`;
    exactly the same score in any batch, so the pairs do not depend on chunks or workers); pairs at or above the
@@ -412,7 +412,7 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
     if query_ids:
         # in chunks of queries, so that memory holds one chunk's records, candidates and pairs, whatever the size
         # of the update or of the corpus. Two articles are a pair when either finds the other (the search is capped
-        # at max_candidates and approximate above EXACT_LIMIT, so one may find the other and not be found back);
+        # at max_candidates and approximate above index.EXACT_LIMIT, so one may find the other and not be found back);
         # a pair of two queries is scored once, in the chunk of whichever finds the other first, so the pairs do
         # not depend on how the queries are cut into chunks
         store.replace_story_edges(query_ids, [])
