@@ -63,7 +63,7 @@ def copy_store(src: str, dst: str) -> None:
     """Copy a store with the stories stage's vector index beside it (a store copied without it makes the next
     update rebuild the index, a cost a real increment does not pay)."""
     shutil.copyfile(src, dst)
-    for suffix in (".vectors.usearch", ".vectors.usearch.json"):
+    for suffix in (".vectors.usearch", ".vectors.npz", ".vectors.usearch.json"):
         if os.path.exists(src + suffix):
             shutil.copyfile(src + suffix, dst + suffix)
         elif os.path.exists(dst + suffix):
