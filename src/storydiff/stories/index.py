@@ -83,11 +83,11 @@ class VectorIndex:
         """Whether a search compares every vector (exact and order-independent; see ``EXACT_LIMIT``)."""
         return self._graph is None or len(self._graph) <= EXACT_LIMIT
 
-    def _files(self) -> tuple[str, str]:
-        """The data file of this kind of index and the stamp file."""
+    def _files(self) -> tuple[str, str, str]:
+        """The data file of this kind of index, the stamp file, and the data file of the other kind."""
         assert self.path
-        data = self.path if self._graph is not None else self.path.removesuffix(".usearch") + ".npz"
-        return data, self.path + ".json"
+        graph, table = self.path, self.path.removesuffix(".usearch") + ".npz"
+        return (graph, self.path + ".json", table) if self._graph is not None else (table, self.path + ".json", graph)
 
     def _stamp(self, store) -> dict:
         count, top = store.story_index_state()
@@ -108,7 +108,7 @@ class VectorIndex:
         return index
 
     def _load(self, store, count: int) -> bool:
-        data, stamp_file = self._files()
+        data, stamp_file, _ = self._files()
         if not (Path(data).exists() and Path(stamp_file).exists()):
             return False
         try:
@@ -225,7 +225,7 @@ class VectorIndex:
         """Write the index and its stamp beside the database (nothing for an in-memory store)."""
         if not self.path:
             return
-        data, stamp_file = self._files()
+        data, stamp_file, other = self._files()
         stamp = self._stamp(store)
         Path(stamp_file).unlink(missing_ok=True)  # no stamp until the data it describes is whole
         if self._graph is not None:
@@ -234,7 +234,6 @@ class VectorIndex:
             with open(data + ".tmp", "wb") as fh:
                 np.savez(fh, keys=self._keys, unit=self._unit)
             os.replace(data + ".tmp", data)
-        other = self.path if self._graph is None else self.path.removesuffix(".usearch") + ".npz"
         Path(other).unlink(missing_ok=True)  # the file of the other kind is stale now
         Path(stamp_file).write_text(json.dumps(stamp), "utf-8")
 
