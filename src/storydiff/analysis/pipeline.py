@@ -258,12 +258,17 @@ def single_threaded_blas():
     """A context in which numpy's BLAS runs on the calling thread only: the analysis runs one parse per core, and the
     small products of a parse gain nothing from more threads (two OpenBLAS threads per process used more CPU for the
     same parse)."""
+    return blas_threads(1)
+
+
+def blas_threads(threads: int):
+    """A context in which numpy's BLAS uses at most ``threads`` threads."""
     global _controller
     from threadpoolctl import ThreadpoolController
 
     if _controller is None:
         _controller = ThreadpoolController()
-    return _controller.limit(limits=1, user_api="blas")
+    return _controller.limit(limits=max(1, threads), user_api="blas")
 
 
 #: spaCy's move kinds for named entities (``BiluoPushDown``), by the letter its class names start with

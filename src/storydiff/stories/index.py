@@ -46,19 +46,6 @@ def _unit_rows(vectors: np.ndarray) -> np.ndarray:
     return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
 
 
-_blas = None
-
-
-def _blas_threads(threads: int):
-    """A context in which numpy's BLAS uses at most ``threads`` threads."""
-    global _blas
-    from threadpoolctl import ThreadpoolController
-
-    if _blas is None:
-        _blas = ThreadpoolController()
-    return _blas.limit(limits=max(1, threads), user_api="blas")
-
-
 class VectorIndex:
     """Article vectors by integer key (the store's ``story_vectors.vkey``): exact up to ``EXACT_LIMIT`` vectors,
     an HNSW graph above."""
@@ -144,7 +131,7 @@ class VectorIndex:
         for _, key, blob, _ in store.story_vectors():
             keys.append(key)
             vectors.append(np.frombuffer(blob, dtype=np.float32))
-            if len(keys) >= 4096:
+            if len(keys) >= 4096 and self._graph is not None:  # the exact index takes them all at once
                 self._add(keys, vectors)
                 keys, vectors = [], []
         self._add(keys, vectors)
@@ -207,7 +194,9 @@ class VectorIndex:
         keys, unit = self._keys, self._unit
         queries = _unit_rows(vectors)
         out: list[list[tuple[int, float]]] = []
-        with _blas_threads(self.threads):
+        from ..analysis.pipeline import blas_threads
+
+        with blas_threads(self.threads):
             for at in range(0, len(queries), BLOCK):
                 sims = queries[at:at + BLOCK] @ unit.T
                 for row in sims:
