@@ -465,7 +465,8 @@ def update_stories(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | Non
     # changed article has a pair into at or above their cut, closed under old events and user decisions
     links_now = _links(store, threshold)
     parts_now = EventParts(links_now, rules)
-    parts_before = EventParts(_links_before(links_now, changed, old_links), rules)
+    # the graph before reads the pairs of unchanged articles through parts_now's cache (the same pairs, read once)
+    parts_before = EventParts(_links_before(parts_now.neighbours, changed, old_links), rules)
     decision_links: dict[str, set[str]] = defaultdict(set)
     for d in decisions:
         for a in d.linked:
