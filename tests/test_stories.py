@@ -1179,3 +1179,21 @@ def test_index_file_is_reused_when_current_and_rebuilt_when_stale(tmp_path, corp
         again.save(store)
         (tmp_path / "idx.db.vectors.npz").write_bytes(b"not an array")
         assert VectorIndex.open(store, dim, model).rebuilt
+
+
+@pytest.mark.parametrize("titles, expected", [
+    ({"a": "Vote in parliament", "b": "Another title", "c": None}, "Vote in parliament"),  # the best-linked names it
+    ({"a": None, "b": "Another title", "c": "Third title"}, "Another title"),  # untitled: the best-linked with a title
+    ({"a": "", "b": None, "c": "Third title"}, "Third title"),                # an empty title is no title
+    ({"a": None, "b": None, "c": None}, None),                                 # none has one: no title
+])
+def test_event_title_comes_from_the_best_linked_article_with_a_title(titles, expected):
+    from dataclasses import replace
+
+    from storydiff.stories.events import describe_event
+
+    records = {aid: replace(_record(aid, []), title=title) for aid, title in titles.items()}
+    edges = [("a", "b", 0.9), ("a", "c", 0.85), ("b", "c", 0.8)]   # strength: a 1.75, b 1.7, c 1.65
+    event = describe_event([(aid, "clustered") for aid in sorted(titles)], records, edges, [])
+    assert event.record["title"] == expected
+    assert [x["title"] for x in event.record["articles"]] == [titles[a] for a in sorted(titles)]

@@ -678,12 +678,13 @@ def describe_event(members: list[tuple[str, str]], records: dict[str, ArticleRec
                            if e[0] in inside and e[1] in inside}.values())
     else:
         internal = [e for e in edges if e[0] in inside and e[1] in inside]
-    # the article most like the others names the event
+    # the article most like the others names the event (the most like them of those that have a title: a text
+    # read without metadata has none, and an event of such articles is still named when one of them has one)
     strength = Counter()
     for a, b, s, *_ in internal:
         strength[a] += s
         strength[b] += s
-    lead = min(ids, key=lambda a: (-strength[a], a))
+    lead = min(ids, key=lambda a: (not records[a].title, -strength[a], a))
     names = Counter()
     facts = Counter()
     for r in recs:
