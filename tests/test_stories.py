@@ -1197,3 +1197,20 @@ def test_event_title_comes_from_the_best_linked_article_with_a_title(titles, exp
     event = describe_event([(aid, "clustered") for aid in sorted(titles)], records, edges, [])
     assert event.record["title"] == expected
     assert [x["title"] for x in event.record["articles"]] == [titles[a] for a in sorted(titles)]
+
+
+@pytest.mark.parametrize("titles, expected", [
+    ({"ev1": "Small event", "ev2": "Large event"}, "Large event"),   # the largest event names the storyline
+    ({"ev1": "Small event", "ev2": None}, "Small event"),           # unless it has no title
+    ({"ev1": None, "ev2": None}, None),
+])
+def test_storyline_title_comes_from_the_largest_event_with_a_title(titles, expected):
+    from storydiff.stories.events import Event
+    from storydiff.stories.storylines import describe_storyline
+
+    sizes = {"ev1": 2, "ev2": 3}
+    by_id = {e: Event(e, [(f"{e}-{n}", "clustered") for n in range(sizes[e])], {"title": t, "date": "2021-10-2" + e[-1]})
+             for e, t in titles.items()}
+    _, record, ordered = describe_storyline(["ev1", "ev2"], by_id, {("ev1", "ev2"): {"score": 0.7, "actors": ["A"]}})
+    assert record["title"] == expected
+    assert ordered == ["ev1", "ev2"]

@@ -98,7 +98,8 @@ def describe_storyline(event_ids: Sequence[str], by_id: dict[str, Event], links:
     between events (``(x, y)`` with ``x < y``), of which those inside the storyline are its evidence."""
     ordered = sorted(event_ids, key=lambda e: (_when(by_id[e]), e))
     inside = set(event_ids)
-    biggest = max(event_ids, key=lambda e: (len(by_id[e].members), e))
+    # named by its largest event that has a title
+    biggest = max(event_ids, key=lambda e: (bool(by_id[e].record.get("title")), len(by_id[e].members), e))
     if len(links) > len(inside) ** 2:  # look up the pairs inside rather than scan every link found
         own = sorted(((x, y), links[(x, y)]) for x in inside for y in inside if x < y and (x, y) in links)
     else:
