@@ -684,7 +684,7 @@ def describe_event(members: list[tuple[str, str]], records: dict[str, ArticleRec
     for a, b, s, *_ in internal:
         strength[a] += s
         strength[b] += s
-    lead = min(ids, key=lambda a: (not records[a].title, -strength[a], a))
+    namer = min(ids, key=lambda a: (not records[a].title, -strength[a], a))
     names = Counter()
     facts = Counter()
     for r in recs:
@@ -697,7 +697,7 @@ def describe_event(members: list[tuple[str, str]], records: dict[str, ArticleRec
     cache: dict = {}
     applied = [d.id for d in decisions if set(d.linked) & inside]
     record = {
-        "title": records[lead].title,
+        "title": records[namer].title,
         "articles": [{"id": a, "title": records[a].title, "outlet": records[a].outlet,
                       "published": records[a].published, "how": h} for a, h in members],
         "outlets": {o: v for o, v in sorted(by_outlet.items())},

@@ -99,7 +99,7 @@ def describe_storyline(event_ids: Sequence[str], by_id: dict[str, Event], links:
     ordered = sorted(event_ids, key=lambda e: (_when(by_id[e]), e))
     inside = set(event_ids)
     # named by its largest event that has a title
-    biggest = max(event_ids, key=lambda e: (bool(by_id[e].record.get("title")), len(by_id[e].members), e))
+    namer = max(event_ids, key=lambda e: (bool(by_id[e].record.get("title")), len(by_id[e].members), e))
     if len(links) > len(inside) ** 2:  # look up the pairs inside rather than scan every link found
         own = sorted(((x, y), links[(x, y)]) for x in inside for y in inside if x < y and (x, y) in links)
     else:
@@ -111,7 +111,7 @@ def describe_storyline(event_ids: Sequence[str], by_id: dict[str, Event], links:
         for name in link["actors"]:
             actors[name] += 1
     record = {
-        "title": by_id[biggest].record.get("title"),
+        "title": by_id[namer].record.get("title"),
         "events": [{"id": e, "title": by_id[e].record.get("title"), "date": by_id[e].record.get("date"),
                     "published": by_id[e].record.get("published"), "articles": len(by_id[e].members)}
                    for e in ordered],
