@@ -101,6 +101,17 @@ def test_same_surname_different_first_names_is_a_name_conflict_and_variants_are_
     assert statuses <= {"conflicting", "variants"}
 
 
+@pytest.mark.parametrize("clause, question", [
+    ("The Norhaven harbour summit was on March {}", "date — norhaven"),  # 'be' says nothing: not in the label
+    ("Norhaven held the harbour summit on March {}", "date of 'hold' — norhaven"),
+])
+def test_row_label_leaves_out_light_verbs(clause, question):
+    accs = accounts([(n, f"Outlet {n}", clause.format(day) + ", officials in Norhaven said." + FILLER)
+                     for n, day in (("x", 12), ("y", 14))])
+    rows = [r for r in rows_of(align_facts(accs), "date") if len(r.claims) == 2]
+    assert [(r.status, r.question) for r in rows] == [("conflicting", question)]
+
+
 def test_internal_inconsistency_inside_one_article():
     accs = accounts([("x", "Outlet X", "French Foreign Minister Jean-Yves Le Drian spoke on Monday. Later, French "
                                        "Foreign Minister Jean-Claude Le Drian said the camps must close." + FILLER),

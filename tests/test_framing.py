@@ -130,6 +130,20 @@ def test_side_from_name_and_description(nlp, text, speaker, side):
         assert text[ev.start:ev.end] == ev.text
 
 
+@pytest.mark.parametrize("text, voices, attributions", [
+    # an unresolved pronoun is no voice (its attribution is kept, with no speaker)
+    ("The resolution passed. It also urges the government to act on the camps.", [], [("urge", None)]),
+    # an unresolved description is a voice in its own words
+    ('The statement said: "Countries should abide by the charter."', ["The statement"], [("say", "q1")]),
+])
+def test_unresolved_pronouns_are_no_voice(nlp, text, voices, attributions):
+    article, analysis, doc = analysed(nlp, text)
+    assert analysis.quotes and all(q.speaker_entity is None for q in analysis.quotes)
+    framing = frame_article(article, analysis, doc, model=None)
+    assert [v.name for v in framing.voices] == voices
+    assert [(a.verb, a.speaker) for a in framing.attributions] == attributions
+
+
 # --- the model --------------------------------------------------------------------------------------------------------
 
 def test_model_is_packaged_small_and_separates_loaded_from_neutral():

@@ -12,7 +12,8 @@ import re
 
 import pytest
 
-from storydiff.analysis.quotes import extract_quotes, find_quoted_spans, load_rules, paragraphs
+from storydiff.analysis.quotes import (extract_quotes, find_quoted_spans, load_rules, nameless_speaker, paragraphs,
+                                       speaker_label)
 from storydiff.model import Entity, MarkedTerm, Quote, Span
 
 spacy = pytest.importorskip("spacy")
@@ -271,3 +272,26 @@ def test_pairing_continues_a_quote_into_the_next_paragraph_only_by_convention():
         ("“First part runs on", False, 0), ("“and ends here,”", True, 0)]
     assert spans[0].next == 1 and spans[1].previous == 0
     assert paragraphs(text)[0] == (0, len("“First part runs on"))
+
+
+SPEAKER_LABELS = [
+    # (speaker words, entity it resolves to, label shown)
+    ("he", "e1", "Zhang Jun"),             # a resolved pronoun shows the name
+    ("It", None, None),                    # an unresolved pronoun names nobody: unattributed
+    ("they", None, None),
+    (" she ", None, None),
+    ("The statement", None, "The statement"),  # a description is shown in its own words
+    ("the Cuban envoy", None, "the Cuban envoy"),
+    ("Itamar", None, "Itamar"),            # a name that starts like a pronoun is not one
+    (None, None, None),                    # no speaker at all
+]
+
+
+@pytest.mark.parametrize("words, entity, label", SPEAKER_LABELS, ids=[str(t[0]) for t in SPEAKER_LABELS])
+def test_speaker_label(words, entity, label):
+    sentence = Span(0, 40, "placeholder sentence of the quote here.")
+    speaker = Span(0, len(words), words) if words is not None else None
+    q = Quote("indirect", (sentence,), None, speaker, entity, "pronoun" if entity else "unresolved", sentence)
+    assert speaker_label(q, {"e1": "Zhang Jun"}) == label
+    if words is not None and entity is None:
+        assert nameless_speaker(words) is (label is None)

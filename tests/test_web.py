@@ -148,3 +148,14 @@ def test_events_pages_and_their_json(app):
         response = get(app, path)
         assert response.status_code == 200 and "<script>alert" not in response.text.split("<body>", 1)[1]
     assert get(app, "/events/nope").status_code == 404
+
+
+def test_outlet_speakers_count_unresolved_pronouns_as_unattributed():
+    from storydiff.web import _speakers
+
+    rows = [("Zhang Jun", 3, 120), ("It", 1, 30), (None, 2, 40), ("The statement", 1, 25), ("he", 1, 10)]
+    assert _speakers(rows) == [
+        {"speaker": "Zhang Jun", "quotes": 3, "words": 120},
+        {"speaker": "(unattributed)", "quotes": 4, "words": 80},  # It + he + no speaker
+        {"speaker": "The statement", "quotes": 1, "words": 25},
+    ]

@@ -26,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from .analysis.quotes import speaker_label
 from .model import Analysis, Claim, DuplicateLink, Fact, FactRow, Omission, QuoteMatch, QuoteRef, Span
 
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
@@ -153,7 +154,7 @@ def _fact_items(accounts: Sequence[Account]) -> list[_Item]:
     items = []
     for acc in accounts:
         an = acc.analysis
-        names = {e.key: e for e in an.entities}
+        entity_names = {e.key: e.name for e in an.entities}
         for fact in an.facts:
             if fact.kind == "date" and (fact.value is None or not fact.predicate):
                 continue  # an unresolved date cannot be compared; a date with no event is not a question
@@ -173,8 +174,7 @@ def _fact_items(accounts: Sequence[Account]) -> list[_Item]:
             speaker = None
             for q in an.quotes:
                 if any(c.start <= fact.span.start and fact.span.end <= c.end for c in q.content):
-                    ent = names.get(q.speaker_entity) if q.speaker_entity else None
-                    speaker = ent.name if ent else (q.speaker.text if q.speaker else None)
+                    speaker = speaker_label(q, entity_names)
                     break
             items.append(_Item(acc, fact, context, _singular(fact.counted), speaker, frozenset(places)))
     return items
@@ -248,17 +248,22 @@ def _status(items: list[_Item], source_of: dict[str, str]) -> str:
 
 
 def _question(items: list[_Item]) -> str:
+    """A row's label: the kind of fact, the verb it answers to (unless a light one: "was", "had"), and the names
+    every claim of the row has around it."""
+    from .analysis.facts import load_rules as fact_rules
+
     first = items[0].fact
     common = set.intersection(*(i.context for i in items)) if len(items) > 1 else items[0].context
     about = ", ".join(sorted(w.lstrip("@") for w in common if w.startswith("@")))[:80]
+    verb = first.predicate if first.predicate not in fact_rules().get("light_predicates", ()) else None
     if first.kind == "tally":
         head = "vote tally"
     elif first.kind == "date":
-        head = f"date of '{first.predicate}'"
+        head = f"date of '{verb}'" if verb else "date"
     elif first.kind in ("money", "percent"):
-        head = f"{first.kind}" + (f" ({first.predicate})" if first.predicate else "")
+        head = f"{first.kind}" + (f" ({verb})" if verb else "")
     else:
-        head = f"number of {first.counted or 'units'}" + (f" ({first.predicate})" if first.predicate else "")
+        head = f"number of {first.counted or 'units'}" + (f" ({verb})" if verb else "")
     return head + (f" — {about}" if about else "")
 
 
@@ -415,7 +420,7 @@ def _quote_refs(accounts: Sequence[Account], source_of: dict[str, str]) -> list[
             content = " ".join(c.text for c in q.content).strip("“”\"‘’' ")
             if len(content.split()) < 4:
                 continue
-            speaker = names.get(q.speaker_entity) or (q.speaker.text if q.speaker else None)
+            speaker = speaker_label(q, names)
             refs.append(QuoteRef(acc.article_id, outlet_label(acc.outlet, acc.article_id), source_of[acc.article_id],
                                  q.kind, speaker, q.cue.text if q.cue else None, content, q.sentence))
     return refs

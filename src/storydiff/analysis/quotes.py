@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -104,6 +105,7 @@ class QuoteRules:
     term_markers: dict[str, str]
     marker_needs_modifier: frozenset[str]
     marker_re: re.Pattern | None
+    nameless_speakers: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=None)
@@ -149,7 +151,29 @@ def load_rules(lang: str = "en") -> QuoteRules | None:
         term_markers={k.lower(): v for k, v in markers.items()},
         marker_needs_modifier=frozenset(raw.get("term_markers_need_modifier", ())),
         marker_re=marker_re,
+        nameless_speakers=frozenset(w.lower() for w in raw.get("nameless_speakers", ())),
     )
+
+
+def speaker_label(quote: Quote, names: Mapping[str, str], lang: str = "en") -> str | None:
+    """Who ``quote`` is shown as said by: the name of the entity its speaker resolves to (``names``: entity key ->
+    name); else the speaker's own words ("The statement", "a Thursday note"), unless those are only a pronoun
+    that names nobody (rules: ``nameless_speakers``): then ``None``, unattributed, as a quote with no speaker is.
+    The pronoun stays in the quote's evidence."""
+    name = names.get(quote.speaker_entity) if quote.speaker_entity else None
+    if name:
+        return name
+    if quote.speaker is None:
+        return None
+    words = quote.speaker.text.strip()
+    return None if nameless_speaker(words, lang) else words
+
+
+def nameless_speaker(words: str, lang: str = "en") -> bool:
+    """Whether a speaker's words name nobody by themselves (empty, or a pronoun of ``nameless_speakers``)."""
+    rules = load_rules(lang)
+    words = words.strip().lower()
+    return not words or (rules is not None and words in rules.nameless_speakers)
 
 
 # --- quotation marks --------------------------------------------------------------------------------------------

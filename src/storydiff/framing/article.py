@@ -37,8 +37,8 @@ from .loaded import LoadedLanguageModel, load_model, words
 from .records import ArticleFraming, Attribution, LoadedWord, Marker, Mention, SentenceScore, Voice
 
 STAGE = "framing"
-#: Bump when the output of the stage changes.
-VERSION = "1"
+#: Bump when the output of the stage changes. 2: an unresolved pronoun speaker ("it said") is no voice.
+VERSION = "2"
 _SPACE = re.compile(r"\s+")
 
 
@@ -252,6 +252,7 @@ def _markers(text, analysis, rules, quoted, cue_spans, sentence_span, doc) -> tu
 
 def _voices(text, analysis, rules, doc) -> tuple[tuple[Attribution, ...], tuple[Voice, ...]]:
     from ..analysis import corpus_key
+    from ..analysis.quotes import speaker_label
 
     entities = {e.key: e for e in analysis.entities}
     unresolved: dict[str, str] = {}
@@ -261,7 +262,8 @@ def _voices(text, analysis, rules, doc) -> tuple[tuple[Attribution, ...], tuple[
         key = None
         if q.speaker_entity and q.speaker_entity in entities:
             key = q.speaker_entity
-        elif q.speaker is not None:
+        elif q.speaker is not None and speaker_label(q, {}, rules.lang) is not None:
+            # an unresolved speaker is a voice of its own words ("the statement"), unless they are only a pronoun
             norm = _SPACE.sub(" ", q.speaker.text.strip().lower())
             key = unresolved.setdefault(norm, f"q{len(unresolved) + 1}")
         if key is not None:

@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 from .. import __version__
+from ..analysis.quotes import speaker_label
 from ..ingest.dedup import duplicate_groups
 
 SCHEMA_NAME = "storydiff-report"
@@ -132,7 +133,7 @@ def analysis_section(analysis) -> dict:
     for q in analysis.quotes:
         quotes.append({
             "kind": q.kind, "speaker": q.speaker.text if q.speaker else None, "speaker_entity": q.speaker_entity,
-            "speaker_name": names.get(q.speaker_entity) or (q.speaker.text if q.speaker else None),
+            "speaker_name": speaker_label(q, names),
             "resolution": q.resolution, "cue": q.cue.text if q.cue else None,
             "content": [_span(c) for c in q.content], "evidence": _span(q.sentence),
             "sentence": _sentence_index(analysis, q.sentence.start)})

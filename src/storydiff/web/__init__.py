@@ -160,7 +160,7 @@ def create_app(db: str | Path):
         if name is not None:
             data["entities"] = [{"key": k, "name": n, "label": lab, "articles": c}
                                 for k, n, lab, c in cached(f"ent:{name}", 60, lambda: s.top_entities(25, name))]
-            data["speakers"] = [{"speaker": sp, "quotes": q, "words": w} for sp, q, w in s.speakers_of_outlet(name)]
+            data["speakers"] = _speakers(s.speakers_of_outlet(name))
             data["cues"] = [{"cue": c, "count": n} for c, n in s.cues_of_outlet(name)]
         return data
 
@@ -333,6 +333,21 @@ def _snippet(text: str) -> str:
     from markupsafe import Markup, escape
 
     return Markup(str(escape(text)).replace("\x02", "<mark>").replace("\x03", "</mark>"))
+
+
+def _speakers(rows) -> list[dict]:
+    """An outlet's speakers ``(label, quotes, words)`` as shown: an unresolved pronoun ("It") is counted with the
+    unattributed quotes, not shown as a speaker of that name; most words first."""
+    from ..analysis.quotes import nameless_speaker
+
+    merged: dict[str, list[int]] = {}
+    for speaker, quotes, words in rows:
+        label = "(unattributed)" if speaker is None or nameless_speaker(speaker) else speaker
+        totals = merged.setdefault(label, [0, 0])
+        totals[0] += quotes
+        totals[1] += words or 0
+    return [{"speaker": sp, "quotes": q, "words": w}
+            for sp, (q, w) in sorted(merged.items(), key=lambda kv: (-kv[1][1], kv[0]))]
 
 
 def _row(r) -> dict:
