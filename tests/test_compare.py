@@ -96,6 +96,7 @@ def test_same_surname_different_first_names_is_a_name_conflict_and_variants_are_
     statuses = {r.status for r in rows}
     conflict = [r for r in rows if r.status == "conflicting"]
     assert conflict and {c.value for c in conflict[0].claims} == {"Jean-Yves Le Drian", "Jean-Claude Le Drian"}
+    assert conflict[0].question == "name of the person surnamed 'Le Drian'"
     assert not any(r.status == "conflicting" and any("Uy" in (c.value or "") or "Ui" in (c.value or "")
                                                      for c in r.claims) for r in rows)
     assert statuses <= {"conflicting", "variants"}

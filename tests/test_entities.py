@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from storydiff.analysis.entities import clean_name, entity_key, extract_entities
+from storydiff.analysis.entities import clean_name, entity_key, extract_entities, surname_words
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +85,15 @@ def test_mentions_are_offsets_into_the_text(nlp):
     for e in extract_entities(nlp(text)):
         for m in e.mentions:
             assert text[m.start:m.end] == m.text
+
+
+@pytest.mark.parametrize("name, surname", [
+    ("Jean-Yves Le Drian", "Le Drian"),          # a capitalised particle belongs to the surname
+    ("Nicolas de Rivière", "de Rivière"),        # so does a lower-case one
+    ("Hans van der Berg", "van der Berg"),
+    ("Boris Vallaud", "Vallaud"),                # negatives: a plain surname, a single name
+    ("Dilnur", "Dilnur"),
+    ("Le Pen", "Le Pen"),                        # a name that is all surname stays whole
+])
+def test_surname_words(name, surname):
+    assert " ".join(surname_words(name.split())) == surname

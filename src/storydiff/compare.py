@@ -342,19 +342,15 @@ def _internal_fact_rows(items: list[_Item], source_of: dict[str, str]) -> list[F
 
 
 def _surname(name: str) -> str:
-    from .analysis.entities import entity_key
+    from .analysis.entities import entity_key, surname_words
 
-    tokens = name.split()
-    i = len(tokens) - 1
-    while i > 0 and (tokens[i - 1][:1].islower() or tokens[i - 1] in ("Le", "La", "De", "Van", "Von", "Al", "El")):
-        i -= 1
-    return entity_key(" ".join(tokens[i:]))
+    return entity_key(" ".join(surname_words(name.split())))
 
 
 def _name_rows(accounts: Sequence[Account], source_of: dict[str, str]) -> list[FactRow]:
     """People named differently: the same surname with different first names (a conflict, across outlets or inside
     one article), and spelling variants of one name across outlets (``variants``, never a conflict)."""
-    from .analysis.entities import entity_key
+    from .analysis.entities import entity_key, surname_words
 
     people: dict[str, list[tuple[Account, object]]] = defaultdict(list)
     others: dict[str, list[tuple[Account, object]]] = defaultdict(list)
@@ -377,7 +373,8 @@ def _name_rows(accounts: Sequence[Account], source_of: dict[str, str]) -> list[F
                        for acc, e in sorted(mentions, key=lambda m: (m[0].article_id, m[1].mentions[0].start)))
         internal = any(len({entity_key(e.name) for a2, e in mentions if a2.article_id == acc.article_id}) > 1
                        for acc, _ in mentions)
-        rows.append(FactRow(f"name of the person surnamed '{mentions[0][1].name.split()[-1]}'", "name",
+        shown = " ".join(surname_words(mentions[0][1].name.split()))
+        rows.append(FactRow(f"name of the person surnamed '{shown}'", "name",
                             "conflicting", claims,
                             "same surname, different first names" + (" (also inside one article)" if internal else ""),
                             internal=internal))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -32,7 +33,18 @@ def load_rules(lang: str = "en") -> dict:
     rules = read_rules("entities", lang)
     rules["labels"] = set(rules["labels"])
     rules["strip_leading"] = set(rules["strip_leading"])
+    rules["surname_particles"] = frozenset(rules.get("surname_particles", ()))
     return rules
+
+
+def surname_words(tokens: Sequence[str], lang: str = "en") -> list[str]:
+    """The words of a person's name that are the surname: the last, with the particles before it ("Le Drian",
+    "de Rivière", "van der Berg"; rules: ``surname_particles``, and any lower-case word)."""
+    particles = load_rules(lang)["surname_particles"]
+    i = len(tokens) - 1
+    while i > 0 and (tokens[i - 1][:1].islower() or tokens[i - 1] in particles):
+        i -= 1
+    return list(tokens[i:])
 
 
 def _fold(text: str) -> str:
@@ -273,13 +285,7 @@ def extract_entities(doc, lang: str = "en") -> list[Entity]:
 
 
 def _surname(group: _Group) -> str:
-    tokens = group.tokens
-    # particles belong to the surname: "Le Drian", "de Rivière", "van der Berg"
-    i = len(tokens) - 1
-    while i > 0 and tokens[i - 1][0].islower() or (i > 0 and tokens[i - 1] in ("Le", "La", "De", "Van", "Von",
-                                                                                 "Al", "El", "Du", "Da", "Di")):
-        i -= 1
-    return " ".join(tokens[i:])
+    return " ".join(surname_words(group.tokens))
 
 
 def _short_matches(short: list[str], full: list[str]) -> bool:
