@@ -172,6 +172,34 @@ def test_pronoun_gender_picks_the_right_person(nlp):
         ("he", "e2", "pronoun"), ("she", "e1", "pronoun")]
 
 
+CLAUSE_PRONOUN_TABLE = [
+    # (text, entities, the pronoun quote's entity and resolution): a pronoun subject of an "as"/"though" clause or of
+    # a second clause joined by "and"/"but" stands for the subject of the clause before it
+    ("Global Times reported the statement on Wednesday.\n\n"
+     "The Chinese Embassy condemned France, as it stressed that the claim was “a big lie fabricated out of hostility”.",
+     {"e1": ("ORG", ["Global Times"]), "e2": ("ORG", ["Chinese Embassy"])}, ("e2", "pronoun")),
+    ("Reporters met Senator Ann Lee on Monday.\n\n"
+     "Senator Bob Hart rejected the bill, but he said that “the chamber will vote on it again in the spring”.",
+     {"e1": ("PERSON", ["Ann Lee"]), "e2": ("PERSON", ["Bob Hart"])}, ("e2", "pronoun")),
+    # a thing that names no entity: "it" is left unresolved rather than given to the speaker before
+    ("Global Times reported the statement on Wednesday.\n\n"
+     "The Chinese embassy condemned France, as it stressed that the claim was “a big lie fabricated out of hostility”.",
+     {"e1": ("ORG", ["Global Times"])}, (None, "unresolved")),
+    # negative: a thing is not "she" (the usual resolution applies)
+    ("Reporters met Mrs. Dana Ruiz on Monday.\n\n"
+     "The report was published on Friday, as she said that “nobody had read a word of it before the vote”.",
+     {"e1": ("PERSON", ["Dana Ruiz"])}, ("e1", "pronoun")),
+]
+
+
+@pytest.mark.parametrize("text, table, expected", CLAUSE_PRONOUN_TABLE,
+                         ids=["as-it", "but-he", "as-it-unnamed", "thing-not-she"])
+def test_pronoun_of_a_joined_clause(nlp, text, table, expected):
+    quotes, _ = run(nlp, text, entities_for(text, table))
+    pronoun = [q for q in quotes if q.speaker is not None and q.speaker.text in ("it", "he", "she", "they")]
+    assert [(q.speaker_entity, q.resolution) for q in pronoun] == [expected]
+
+
 DESCRIPTION_TABLE = [
     ("French Ambassador Nicolas de Rivière read the joint statement at the meeting.\n\n"
      "“We call on China to allow access to the region,” the envoy said.",

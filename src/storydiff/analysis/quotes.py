@@ -28,7 +28,9 @@ How it works, in linear passes over the text and the parse:
    “a disaster”": a mixed quote); a longer title-cased one is a ``title``; "so-called X" and "alleged X" (the rules
    file's ``term_markers``) give ``so-called`` and ``alleged`` terms.
 6. **Speakers are resolved** to the article's entities when ``entities`` is given: a name through the mention it
-   overlaps (``name``); a pronoun (``pronoun``) to the previous quote's speaker when nobody else who fits was named
+   overlaps (``name``); a pronoun (``pronoun``) that is the subject of a clause joined to the one before ("…, as it
+   stressed", "…, but he said") to that clause's subject when it can be the pronoun (left unresolved when that
+   subject is a thing no entity names); otherwise to the previous quote's speaker when nobody else who fits was named
    since, else to the most recent compatible entity mention before it -- he/she a PERSON whose gender, where the
    article states it (an honorific, a gendered noun, pronouns that can only refer to that person), is the pronoun's,
    it/they the subject of an earlier sentence; a definite description ("the envoy", "the embassy") to the most
@@ -1098,7 +1100,9 @@ def _resolve(art: _Article, draft: _Draft, history: list[_Draft]) -> None:
         cls = rules.pronouns[lower]
         labels = rules.pronoun_labels.get(cls, frozenset())
         gender = cls if cls in ("male", "female") else None
-        key = _same_speaker(art, tok, history, labels, gender) or _resolve_pronoun(art, tok, labels, gender)
+        bound, key = _clause_antecedent(art, tok, labels, gender)
+        if not bound:
+            key = _same_speaker(art, tok, history, labels, gender) or _resolve_pronoun(art, tok, labels, gender)
         if key is not None:
             draft.entity, draft.resolution = key, "pronoun"
         return
@@ -1110,6 +1114,47 @@ def _resolve(art: _Article, draft: _Draft, history: list[_Draft]) -> None:
             key = _same_speaker(art, tok, history, labels, None) or _resolve_pronoun(art, tok, labels, None)
         if key is not None:
             draft.entity, draft.resolution = key, "description"
+
+
+def _clause_antecedent(art: _Article, tok, labels: frozenset[str], gender: str | None) -> tuple[bool, str | None]:
+    """A pronoun that is the subject of a clause joined to the one before it ("The embassy condemned France, as it
+    stressed ...", "Smith left, and he said ...") stands for that clause's subject when the subject can be it (a
+    name of the pronoun's kind -- one person is not "they" --, or a noun that is not a person for "it", a person for
+    "he"/"she"): ``(True, entity key)``, or ``(True, None)`` when that subject is a thing that names no entity
+    (then no earlier speaker is taken for it). ``(False, None)``: no such clause, or a subject that cannot be the
+    pronoun, or a person's description that names no entity: the usual resolution applies."""
+    deps = art.rules.deps
+    verb = tok.head
+    if tok.dep_ not in deps["subject"] or verb.dep_ not in deps.get("parallel_clause", ()) or verb.head is verb:
+        return False, None
+    # an adverbial clause of manner or concession ("as it stressed", "though she said"); "after she attacked" or
+    # "because he said" is about someone else as often as not
+    if verb.dep_ == "advcl" and not any(c.dep_ == "mark" and c.lower_ in deps.get("parallel_advcl_marks", ())
+                                        for c in verb.children):
+        return False, None
+    subject = next((c for c in verb.head.children if c.dep_ in deps["subject"] | deps["passive_subject"]
+                    and c.i < tok.i), None)
+    if subject is None or subject.pos_ == "PRON" or art.quote_of[subject.i] >= 0:
+        return False, None
+    # the name the subject's head word is part of ("Smith", "the Chinese Embassy"); a common noun with a name only
+    # in its modifiers ("Chinese embassy") is a description
+    mentions = _overlapping_mentions(art, subject.idx, art.tok_end(subject.i))
+    person = gender is not None
+    if mentions:
+        key, label = mentions[-1][2], mentions[-1][3]
+        plural = art.rules.pronouns.get(tok.lower_) == "plural"
+        if label in labels and not (plural and label == "PERSON") and (
+                gender is None or _gender(art, key) in (None, gender)):
+            return True, key
+        return False, None
+    if subject.pos_ != "NOUN":
+        return False, None
+    if (subject.lemma_.lower() in art.rules.person_roles or subject.lower_ in art.rules.gendered) != person:
+        return False, None   # "it" for a person, "he" for a thing: not this subject
+    key = _resolve_description(art, subject)
+    if key is not None and art._labels.get(key) in labels:
+        return True, key
+    return (False, None) if person else (True, None)
 
 
 def _same_speaker(art: _Article, tok, history: list[_Draft], labels: frozenset[str], gender: str | None
