@@ -41,6 +41,11 @@ def test_report_json(seed_report):
     assert data["schema_version"] == SCHEMA_VERSION
     assert data["overview"]["articles"] == len(data["articles"]) == 5
     assert data["overview"]["duplicate_groups"] == 0 and data["duplicate_groups"] == []
+    # articles of unknown outlet are counted apart, not as one more outlet
+    known = {a["outlet"] for a in data["articles"] if a["outlet"]}
+    unknown = sum(1 for a in data["articles"] if not a["outlet"])
+    assert unknown and known
+    assert (data["overview"]["outlets"], data["overview"]["articles_without_outlet"]) == (len(known), unknown)
     assert data["problems"] == []
     for article in data["articles"]:
         assert article["text"] and article["words"] == len(article["text"].split())

@@ -223,7 +223,7 @@ def test_report_lists_events_by_outlet_escaped(stories_store, corpus):
     import jsonschema
 
     jsonschema.validate(data, json_schema())
-    assert data["schema_version"] == "1.2"
+    assert data["schema_version"] == "1.3"
     quake = next(e for e in data["events"] if e["articles"][0]["id"] in ids_of(corpus, "quake"))
     assert "Morning Courier <b>" in quake["outlets"]
     assert {t["event"] for t in data["timeline"]} == {e["id"] for e in data["events"]}
@@ -231,6 +231,12 @@ def test_report_lists_events_by_outlet_escaped(stories_store, corpus):
     assert 'id="stories"' in html and f'id="event-{quake["id"]}"' in html
     assert "<script>alert(1)" not in html and "Morning Courier <b>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    # an event's summary counts its outlets, and its articles of unknown outlet apart
+    n = len(quake["outlets"])
+    assert f'{len(quake["articles"])} articles from {n} outlet{"s" if n != 1 else ""}</span>' in html
+    data["events"][0]["outlets"] = {"Outlet A": ["x"], "(unknown outlet)": ["y", "z"]}
+    data["events"][0]["articles"] = [{"id": a} for a in "xyz"]
+    assert "3 articles from 1 outlet, 2 of unknown outlet</span>" in render_html(data)
 
 
 def test_cli_lists_updates_and_corrects(cli, tmp_path, corpus):
