@@ -45,7 +45,8 @@ def test_report_json(seed_report):
     known = {a["outlet"] for a in data["articles"] if a["outlet"]}
     unknown = sum(1 for a in data["articles"] if not a["outlet"])
     assert unknown and known
-    assert (data["overview"]["outlets"], data["overview"]["articles_without_outlet"]) == (len(known), unknown)
+    assert (data["overview"]["known_outlets"], data["overview"]["articles_without_outlet"]) == (len(known), unknown)
+    assert data["overview"]["outlets"] == len(known) + 1   # as before 1.3: "(unknown outlet)" counted as one
     assert data["problems"] == []
     for article in data["articles"]:
         assert article["text"] and article["words"] == len(article["text"].split())
@@ -151,6 +152,11 @@ def test_render_html_from_data(seed_report):
     data, _, _ = seed_report
     html = render_html(data)
     assert data["articles"][0]["id"] in html
+    o = data["overview"]
+    assert f"{o['known_outlets']} outlets ({o['articles_without_outlet']} articles of unknown outlet)" in html
+    # a report written before 1.3 (no known_outlets) still renders, with the outlets it counted
+    older = {**data, "overview": {k: v for k, v in o.items() if k not in ("known_outlets", "articles_without_outlet")}}
+    assert f"{o['outlets']} outlets · generated" in render_html(older)
 
 
 def test_report_command(cli, tmp_path):

@@ -22,7 +22,7 @@ from ..ingest.dedup import duplicate_groups
 
 SCHEMA_NAME = "storydiff-report"
 # 1.1: per-article "analysis" (entities, quotes, facts, marked terms); 1.2: events, storylines, timeline; 1.3:
-# overview.outlets counts known outlets only, overview.articles_without_outlet the others
+# overview.known_outlets and overview.articles_without_outlet (articles of unknown outlet are not one outlet)
 SCHEMA_VERSION = "1.3"
 
 
@@ -83,8 +83,9 @@ def build_report(store, *, include_text: bool = True, limit: int | None = None) 
         "store": {"url": store.url, "articles": len(rows)},
         "overview": {
             "articles": len(rows),
-            # articles whose outlet is unknown are not one outlet: they are counted apart
-            "outlets": len([o for o in outlets if o != "(unknown outlet)"]),
+            "outlets": len(outlets),   # "(unknown outlet)" counted as one, as in 1.0-1.2
+            # (1.3) articles whose outlet is unknown are not one outlet: the known ones, and the others apart
+            "known_outlets": len([o for o in outlets if o != "(unknown outlet)"]),
             "articles_without_outlet": outlets.get("(unknown outlet)", 0),
             "duplicate_groups": len(groups),
             "articles_in_duplicate_groups": sum(len(g) for g in groups),
@@ -379,7 +380,7 @@ def render_markdown(data: dict) -> str:
 
     o = data["overview"]
     lines = ["# storydiff report", "",
-             f"{o['articles']} articles · {o['outlets']} outlets"
+             f"{o['articles']} articles · {o.get('known_outlets', o['outlets'])} outlets"
              + (f" ({o['articles_without_outlet']} articles of unknown outlet)" if o.get("articles_without_outlet") else "")
              + f" · {o['duplicate_groups']} groups of copies · "
              f"{o['problems']} inputs skipped · generated {data['generated_at']} (schema {data['schema_version']})", ""]
