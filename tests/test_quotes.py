@@ -200,6 +200,26 @@ def test_pronoun_of_a_joined_clause(nlp, text, table, expected):
     assert [(q.speaker_entity, q.resolution) for q in pronoun] == [expected]
 
 
+AS_SOURCE_TABLE = [
+    # a participle in an "as" clause names its source after "in"/"by", not through the main clause's subject
+    ("The purpose of the event, as claimed in the invitation sent out by its sponsors, is to “discuss how the UN "
+     "system can support the rights of communities in the region.”", "the invitation"),
+    ("As stated in the report, the ministry “failed to act on repeated warnings from its own inspectors.”",
+     "the report"),
+    ("The plant will close in March, as reported by Reuters on Monday, and “hundreds of workers will lose their "
+     "jobs.”", "Reuters"),
+    # negative: a finite verb in the "as" clause keeps its own subject
+    ("The budget, as the minister said on Friday, is “the most ambitious in a generation for our schools.”",
+     "the minister"),
+]
+
+
+@pytest.mark.parametrize("text, speaker", AS_SOURCE_TABLE, ids=["claimed-in", "stated-in", "reported-by", "as-said"])
+def test_source_of_an_as_clause(nlp, text, speaker):
+    quotes, _ = run(nlp, text)
+    assert [q.speaker.text if q.speaker else None for q in quotes] == [speaker]
+
+
 DESCRIPTION_TABLE = [
     ("French Ambassador Nicolas de Rivière read the joint statement at the meeting.\n\n"
      "“We call on China to allow access to the region,” the envoy said.",

@@ -497,6 +497,14 @@ def _cue_extent(art: _Article, tok) -> tuple[int, int]:
 def _speaker(art: _Article, verb):
     """The token that names who speaks through ``verb``, or ``None``."""
     deps = art.rules.deps
+    # "as claimed in the invitation", "as stated in the report", "as reported by Reuters": a participle in an "as"
+    # clause names its source after the preposition, not through the subject of the clause it hangs from
+    if verb.tag_ == "VBN" and any(c.dep_ == "mark" and c.lower_ == "as" for c in verb.children):
+        for child in verb.children:
+            if child.dep_ in deps["preposition"] | deps["agent"] and child.lower_ in deps.get("as_source_preps", ()):
+                for obj in child.children:
+                    if obj.dep_ in deps["object"] and art.quote_of[obj.i] < 0:
+                        return obj
     tok = verb
     for _ in range(4):
         for child in tok.children:
