@@ -84,6 +84,14 @@ def test_analyze_command(tmp_path, seeds):
     assert result.exit_code == 0 and '"analyzed": 0' in result.output
     result = runner.invoke(main, ["--db", db, "compare"])
     assert result.exit_code == 0 and "CONFLICTING" in result.output
+    lines = result.output.splitlines()
+    evidence = [(claim, ev) for claim, ev in zip(lines, lines[1:]) if ev.startswith("      evidence: ")]
+    assert evidence
+    for claim, ev in evidence:   # each claim's evidence on one line, cut around the claim's own words
+        quoted = claim.rsplit('"', 2)[1] if claim.count('"') >= 2 else ""
+        assert len(ev) <= len("      evidence: ") + 162
+        assert not quoted or quoted.rstrip("…") in ev, (claim, ev)
+    assert "1,000,000" in result.output   # counts read as numbers ("An estimated 1 million")
 
 
 def test_group_first_command(tmp_path, seeds):

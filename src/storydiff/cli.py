@@ -393,7 +393,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 def compare(ctx: click.Context, article_ids: tuple[str, ...], all_rows: bool, as_json: bool) -> None:
     """Where the stored accounts agree and diverge: conflicting, differing, corroborated and single-source facts,
     name variants, the same quotes across outlets, and what each outlet leaves out."""
-    from .report import comparison_section
+    from .report import comparison_section, figure
 
     store = _open(ctx.obj["db"])
     try:
@@ -407,6 +407,20 @@ def compare(ctx: click.Context, article_ids: tuple[str, ...], all_rows: bool, as
         return
     counts = ", ".join(f"{n} {k.replace('-', ' ')}" for k, n in section["counts"].items())
     click.echo(f"{len(section['articles'])} articles, {section['sources']} independent sources: {counts}")
+
+    def line(text: str, limit: int, around: str = "") -> str:
+        """Article text on one line (an evidence sentence can span a paragraph break), cut to ``limit`` characters
+        around the words ``around`` when they are further in."""
+        text = " ".join(text.split())
+        if len(text) <= limit:
+            return text
+        at = text.find(" ".join(around.split())) if around else -1
+        start = max(0, min(at - limit // 3, len(text) - limit)) if at > limit // 2 else 0
+        if start:   # from a word's start
+            start = text.find(" ", start) + 1 or start
+        end = start + limit - 1
+        return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+
     for row in section["rows"]:
         if row["status"] == "single-source" and not all_rows:
             continue
@@ -414,12 +428,12 @@ def compare(ctx: click.Context, article_ids: tuple[str, ...], all_rows: bool, as
         click.echo(f"\n[{row['status'].upper()}{flag}] {row['question']}")
         for c in row["claims"]:
             who = f", attributed to {c['attributed_to']}" if c["attributed_to"] else ""
-            click.echo(f"  {c['outlet']}: {c['value']}  \"{c['text']}\"{who}")
-            click.echo(f"      evidence: {c['evidence']['text'][:160]}")
+            click.echo(f"  {c['outlet']}: {figure(c['value'], row['kind'])}  \"{line(c['text'], 80)}\"{who}")
+            click.echo(f"      evidence: {line(c['evidence']['text'], 160, c['text'])}")
     for m in section["quotes"]:
         click.echo("\n[SAME STATEMENT] " + "; ".join(m["flags"]))
         for q in m["quotes"]:
-            click.echo(f"  {q['outlet']} ({q['kind']}, {q['speaker'] or 'unattributed'}): \"{q['content'][:160]}\"")
+            click.echo(f"  {q['outlet']} ({q['kind']}, {q['speaker'] or 'unattributed'}): \"{line(q['content'], 160)}\"")
     for o in section["omissions"]:
         click.echo(f"\n[LEFT OUT] {o['outlet']} leaves out {o['kind']} '{o['what']}' (carried by "
                    f"{', '.join(o['carried_by'])})")
