@@ -494,7 +494,7 @@ def stories(ctx: click.Context, then_update: bool, embedder: str, min_articles: 
         console.print("No events yet: run `storydiff analyze`, then `storydiff stories --update`.")
         return
     console.print(f"[bold]{len(shown)} events[/bold] with {min_articles}+ articles "
-                  f"({len(events) - len(shown)} more with fewer) · [bold]{len(lines)} storylines[/bold]")
+                  f"({len(events) - len(shown)} more with fewer) · [bold]{len(lines)} storyline{'' if len(lines) == 1 else 's'}[/bold]")
     for e in shown:
         when = e.get("date") or (f"published {e['published']}" if e.get("published") else "undated")
         disputed = " [red](dates disputed)[/red]" if e.get("disputed") else ""
