@@ -73,6 +73,16 @@ def test_every_page_has_a_json_twin(app):
     assert get(app, f"/articles/{aid}").status_code == 200
 
 
+def test_overview_counts_known_outlets_and_articles_of_unknown_outlet_apart(app):
+    data = get(app, "/api/overview").json()
+    named = [o for o in data["outlets"] if o["key"]]
+    unknown = sum(o["articles"] for o in data["outlets"] if not o["key"])
+    assert data["known_outlets"] == len(named) and data["articles_without_outlet"] == unknown
+    assert named and unknown       # the example corpus has both
+    html = get(app, "/").text
+    assert f'<div class="n">{len(named)}</div><div class="l">outlets (+ {unknown} articles of unknown outlet)' in html
+
+
 def test_openapi_describes_the_json_api(app):
     spec = get(app, "/openapi.json").json()
     assert spec["openapi"].startswith("3.")

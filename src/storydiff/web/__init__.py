@@ -87,11 +87,14 @@ def create_app(db: str | Path):
     # --- data functions: one per page, shared by the HTML page and its JSON twin
     def overview_data() -> dict:
         s = store()
+        outlets = cached("outlets", 30, s.outlet_counts)
         return {
             "articles": s.count_articles(),
             "analysed": s.count_analyses(),
-            "outlets": [{"name": o or "(unknown outlet)", "key": o or "", "articles": n}
-                        for o, n in cached("outlets", 30, s.outlet_counts)[:30]],
+            "outlets": [{"name": o or "(unknown outlet)", "key": o or "", "articles": n} for o, n in outlets[:30]],
+            # articles of unknown outlet are not one more outlet
+            "known_outlets": sum(1 for o, _ in outlets if o),
+            "articles_without_outlet": sum(n for o, n in outlets if not o),
             "entities": [{"key": k, "name": n, "label": lab, "articles": c}
                          for k, n, lab, c in cached("top_entities", 60, lambda: s.top_entities(30))],
             "problems": len(s.problems()),
