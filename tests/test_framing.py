@@ -40,6 +40,7 @@ def analysed(nlp, text: str, aid: str = "a1"):
     ("said", "say", "neutral"),
     ("told", "tell", "neutral"),
     ("according to", "according to", "neutral"),
+    ("to urge", "urge", "emphatic"),          # an infinitive cue ("calling on X to urge")
     ("claimed", "claim", "doubt"),
     ("insisted", "insist", "doubt"),
     ("alleges", "allege", "doubt"),

@@ -169,3 +169,12 @@ def test_outlet_speakers_count_unresolved_pronouns_as_unattributed():
         {"speaker": "(unattributed)", "quotes": 4, "words": 80},  # It + he + no speaker
         {"speaker": "The statement", "quotes": 1, "words": 25},
     ]
+
+
+def test_outlet_cues_are_grouped_by_verb_with_their_class():
+    from storydiff.web import _cues
+
+    cues = _cues([("said", 8), ("says", 2), ("to say", 1), ("claimed", 2), ("slammed", 1)])
+    assert [(c["cue"], c["class"], c["count"]) for c in cues] == [
+        ("say", "neutral", 11), ("claim", "doubt", 2), ("slam", "combative", 1)]
+    assert cues[0]["forms"] == ["said", "says", "to say"]

@@ -136,7 +136,8 @@ def cue_lemma(text: str, rules: FramingRules, tokens=None) -> str:
     text = _SPACE.sub(" ", text.strip().lower())
     if text in rules.verb_class:
         return text
-    last = [w for w in text.split() if w not in ("has", "have", "had", "was", "were", "is", "will", "would", "not")]
+    last = [w for w in text.split()
+            if w not in ("has", "have", "had", "was", "were", "is", "will", "would", "not", "to")]
     word = last[0] if last else text
     if word in rules.irregular:
         return rules.irregular[word]

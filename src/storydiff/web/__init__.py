@@ -164,7 +164,7 @@ def create_app(db: str | Path):
             data["entities"] = [{"key": k, "name": n, "label": lab, "articles": c}
                                 for k, n, lab, c in cached(f"ent:{name}", 60, lambda: s.top_entities(25, name))]
             data["speakers"] = _speakers(s.speakers_of_outlet(name))
-            data["cues"] = [{"cue": c, "count": n} for c, n in s.cues_of_outlet(name)]
+            data["cues"] = _cues(s.cues_of_outlet(name))
         return data
 
     def events_data() -> dict:
@@ -336,6 +336,23 @@ def _snippet(text: str) -> str:
     from markupsafe import Markup, escape
 
     return Markup(str(escape(text)).replace("\x02", "<mark>").replace("\x03", "</mark>"))
+
+
+def _cues(rows) -> list[dict]:
+    """An outlet's attribution cues ``(words, count)`` by verb ("said", "says" and "to say" are one: ``say``), with
+    the class the framing rules give it (neutral, doubt, combative ...) and the words seen; most used first."""
+    from ..framing import load_rules
+    from ..framing.article import cue_lemma, verb_class
+
+    rules = load_rules("en")
+    merged: dict[str, dict] = {}
+    for words, count in rows:
+        lemma = cue_lemma(words, rules) if rules is not None else words
+        item = merged.setdefault(lemma, {"cue": lemma, "class": verb_class(lemma, rules) if rules else None,
+                                         "count": 0, "forms": []})
+        item["count"] += count
+        item["forms"].append(words)
+    return sorted(merged.values(), key=lambda c: (-c["count"], c["cue"]))
 
 
 def _speakers(rows) -> list[dict]:
