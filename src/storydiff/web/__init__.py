@@ -351,7 +351,9 @@ def _cues(rows) -> list[dict]:
         item = merged.setdefault(lemma, {"cue": lemma, "class": verb_class(lemma, rules) if rules else None,
                                          "count": 0, "forms": []})
         item["count"] += count
-        item["forms"].append(words)
+        item["forms"].append((words, count))
+    for item in merged.values():   # most used first, in the same order on any backend
+        item["forms"] = [w for w, _ in sorted(item["forms"], key=lambda f: (-f[1], f[0]))]
     return sorted(merged.values(), key=lambda c: (-c["count"], c["cue"]))
 
 
