@@ -220,6 +220,43 @@ def test_source_of_an_as_clause(nlp, text, speaker):
     assert [q.speaker.text if q.speaker else None for q in quotes] == [speaker]
 
 
+DOCUMENT_TABLE = [
+    # a document as speaker is whoever issued it, as the article said before
+    ("The Chinese Embassy in France said in a statement on Thursday that the vote was interference.\n\n"
+     "The statement said: “Countries should abide by the charter of the United Nations.”",
+     {"e1": ("ORG", ["Chinese Embassy in France"])}, "e1"),
+    ("A letter from Senator Bob Hart reached the committee on Friday.\n\n"
+     "The letter said that “the program has failed every family it was meant to help.”",
+     {"e1": ("PERSON", ["Bob Hart"])}, "e1"),
+    ("Amnesty International published a report on Monday.\n\n“The camps must close now,” the report said.",
+     {"e1": ("ORG", ["Amnesty International"])}, "e1"),
+    ("In a statement that was read by French Ambassador Nicolas de Rivière, 43 countries voiced concern.\n\n"
+     "The statement also outlined allegations of abuse, which include “reports documenting torture”.",
+     {"e1": ("PERSON", ["Nicolas de Rivière"])}, "e1"),
+    ("“We are disappointed by the decision,” said the statement from Senator Bob Hart.",
+     {"e1": ("PERSON", ["Bob Hart"])}, "e1"),
+    ("Senator Bob Hart said in a statement released by his campaign that he would stay.\n\n"
+     "The statement added that “the race is far from over for anyone”.", {"e1": ("PERSON", ["Bob Hart"])}, "e1"),
+    # negatives: an issuer that names no entity, and no earlier mention of the document
+    ("Amnesty International met officials. Officials issued a statement.\n\n"
+     "The statement said that “the claims are lies from start to finish.”",
+     {"e1": ("ORG", ["Amnesty International"])}, None),
+    ("Amnesty International met officials on Monday.\n\nThe statement said that “the claims are lies from start "
+     "to finish.”", {"e1": ("ORG", ["Amnesty International"])}, None),
+]
+
+
+@pytest.mark.parametrize("text, table, key", DOCUMENT_TABLE,
+                         ids=["said-in-a-statement", "letter-from", "published-a-report", "read-by", "own-words",
+                              "said-in-one-released-by", "unnamed-issuer", "no-issuer"])
+def test_a_document_speaks_for_whoever_issued_it(nlp, text, table, key):
+    quotes, _ = run(nlp, text, entities_for(text, table))
+    doc_quotes = [q for q in quotes if q.speaker is not None and q.speaker.text.lower().split()[:2][-1] in (
+        "statement", "letter", "report")]
+    assert [(q.speaker_entity, q.resolution) for q in doc_quotes] == [
+        (key, "description" if key else "unresolved")]
+
+
 DESCRIPTION_TABLE = [
     ("French Ambassador Nicolas de Rivière read the joint statement at the meeting.\n\n"
      "“We call on China to allow access to the region,” the envoy said.",

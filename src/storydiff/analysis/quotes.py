@@ -33,7 +33,9 @@ How it works, in linear passes over the text and the parse:
    subject is a thing no entity names); otherwise to the previous quote's speaker when nobody else who fits was named
    since, else to the most recent compatible entity mention before it -- he/she a PERSON whose gender, where the
    article states it (an honorific, a gendered noun, pronouns that can only refer to that person), is the pronoun's,
-   it/they the subject of an earlier sentence; a definite description ("the envoy", "the embassy") to the most
+   it/they the subject of an earlier sentence; a document ("the statement said") to whoever issued it, as its own
+   words or its latest earlier mention say ("X said in a statement", "a letter from X", "X released a report");
+   a definite description ("the envoy", "the embassy") to the most
    recent entity whose mention, title words or apposition share the noun or a synonym from the rules file
    (``description``), a proper adjective having to fit too ("the Cuban envoy" is not the French one).
 
@@ -108,6 +110,10 @@ class QuoteRules:
     marker_needs_modifier: frozenset[str]
     marker_re: re.Pattern | None
     nameless_speakers: frozenset[str] = frozenset()
+    documents: frozenset[str] = frozenset()
+    document_authors: frozenset[str] = frozenset()
+    document_issued: frozenset[str] = frozenset()
+    document_verbs: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=None)
@@ -154,6 +160,10 @@ def load_rules(lang: str = "en") -> QuoteRules | None:
         marker_needs_modifier=frozenset(raw.get("term_markers_need_modifier", ())),
         marker_re=marker_re,
         nameless_speakers=frozenset(w.lower() for w in raw.get("nameless_speakers", ())),
+        documents=frozenset(raw.get("documents", ())),
+        document_authors=frozenset(raw.get("document_authors", ())),
+        document_issued=frozenset(raw.get("document_issued", ())),
+        document_verbs=frozenset(raw.get("document_verbs", ())),
     )
 
 
@@ -1114,6 +1124,12 @@ def _resolve(art: _Article, draft: _Draft, history: list[_Draft]) -> None:
         if key is not None:
             draft.entity, draft.resolution = key, "pronoun"
         return
+    if tok.pos_ == "NOUN" and tok.lemma_.lower() in rules.documents and any(
+            c.dep_ == "det" and c.lower_ in rules.determiners for c in tok.children):
+        key = _document_author(art, tok)
+        if key is not None:
+            draft.entity, draft.resolution = key, "description"
+        return
     if tok.pos_ == "NOUN" and any(c.dep_ == "det" and c.lower_ in rules.determiners for c in tok.children):
         key = _resolve_description(art, tok)
         proper = any(c.dep_ in ("amod", "compound") and c.text[:1].isupper() for c in tok.children)
@@ -1351,6 +1367,66 @@ def _descriptors(art: _Article, mention: tuple[int, int, str, str]) -> frozenset
     result = frozenset(words)
     art._descriptors[mention[0]] = result
     return result
+
+
+def _document_author(art: _Article, tok) -> str | None:
+    """Who issued the document a speaker names ("The statement said"): in the speaker's own words ("the statement
+    from the ministry said"), else at the document's latest earlier mention
+    (the same noun, outside quotations, within ``pronoun_max_sentences_back`` sentences), the name after a
+    preposition of ``document_authors`` ("a statement from the ministry"), its possessor ("the ministry's
+    statement"), or the subject of the verb that puts it under ``document_issued`` ("the embassy said in a
+    statement") or takes it as object (``document_verbs``: "Human Rights Watch released a report", also in a
+    relative clause: "a statement that was read by the ambassador"); that issuer as a name, or as a description of
+    an entity."""
+    rules, doc = art.rules, art.doc
+    lemma = tok.lemma_.lower()
+    s_cur = art.sent_of[tok.i]
+    first = art.sents[max(0, s_cur - rules.pronoun_back)][0]
+    subj = rules.deps["subject"] | rules.deps["passive_subject"]
+
+    def entity_of(head) -> str | None:
+        mentions = _overlapping_mentions(art, head.idx, art.tok_end(head.i))
+        if mentions:
+            return mentions[-1][2]
+        if head.pos_ == "NOUN":
+            return _resolve_description(art, head)
+        return None
+
+    def issuers(noun):
+        """Who the mention ``noun`` says issued the document, most telling first."""
+        verb = None
+        if noun.dep_ in rules.deps["object"] and noun.head.lower_ in rules.document_issued:
+            verb = noun.head.head               # "the embassy said in a statement"
+        elif noun.dep_ in rules.deps["direct_object"] and noun.head.lemma_.lower() in rules.document_verbs:
+            verb = noun.head                    # "Human Rights Watch released a report"
+        if verb is not None:
+            yield from (c for c in verb.children if c.dep_ in subj and c.pos_ != "PRON")
+        for child in noun.children:
+            if child.dep_ == "poss":            # "the ministry's statement"
+                yield child
+            elif child.dep_ in rules.deps["preposition"] and child.lower_ in rules.document_authors:
+                yield from (c for c in child.children if c.dep_ in rules.deps["object"])   # "a letter from X"
+            elif child.dep_ in rules.deps["relative_clause"] | {"acl"} and child.lemma_.lower() in rules.document_verbs:
+                for c in child.children:        # "a statement that was read by the ambassador"
+                    if c.dep_ in rules.deps["agent"]:
+                        yield from (o for o in c.children if o.dep_ in rules.deps["object"])
+                    elif c.dep_ in subj and c.pos_ != "PRON" and c.lower_ not in rules.relative_pronouns:
+                        yield c
+
+    for candidate in issuers(tok):          # the speaker's own words: "the statement from Grimm's attorney said"
+        key = entity_of(candidate)
+        if key is not None:
+            return key
+    for i in range(tok.i - 1, first - 1, -1):
+        prev = doc[i]
+        if prev.lemma_.lower() != lemma or prev.pos_ != "NOUN" or art.quote_of[i] >= 0:
+            continue
+        for candidate in issuers(prev):
+            key = entity_of(candidate)
+            if key is not None:
+                return key
+        return None   # the latest mention names no issuer: an earlier one may be another document
+    return None
 
 
 def _resolve_description(art: _Article, tok) -> str | None:
