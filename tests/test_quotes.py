@@ -220,6 +220,22 @@ def test_source_of_an_as_clause(nlp, text, speaker):
     assert [q.speaker.text if q.speaker else None for q in quotes] == [speaker]
 
 
+ORG_NOUN_TABLE = [
+    # a noun that says what kind of organisation a name is: that organisation
+    ('“Xinjiang issues are anti-terrorism issues,” the statement, cited by Chinese government-affiliated Global '
+     'Times newspaper, read on Wednesday.', {"e1": ("ORG", ["Global Times"])}, "e1"),
+    ("“The talks will resume on Monday,” the Reuters news agency said.", {"e1": ("ORG", ["Reuters"])}, "e1"),
+    # negative: a person is not an administration
+    ("“We will not change course on this,” the Obama administration said.", {"e1": ("PERSON", ["Obama"])}, None),
+]
+
+
+@pytest.mark.parametrize("text, table, key", ORG_NOUN_TABLE, ids=["newspaper", "news-agency", "administration"])
+def test_an_organisation_named_before_its_kind(nlp, text, table, key):
+    quotes, _ = run(nlp, text, entities_for(text, table))
+    assert [q.speaker_entity for q in quotes] == [key]
+
+
 DOCUMENT_TABLE = [
     # a document as speaker is whoever issued it, as the article said before
     ("The Chinese Embassy in France said in a statement on Thursday that the vote was interference.\n\n"

@@ -1098,14 +1098,20 @@ def _resolve(art: _Article, draft: _Draft, history: list[_Draft]) -> None:
     if art.entities is None:
         draft.resolution = "name" if tok.pos_ == "PROPN" or tok.ent_type_ else "unresolved"
         return
-    # a name: the mention the head word is part of, or a name in apposition ("the group's leader, John Smith")
+    # a name: the mention the head word is part of, or a name in apposition ("the group's leader, John Smith"), or
+    # the name of an organisation the noun says it is ("the Global Times newspaper", "the Reuters news agency"; not
+    # "the Obama administration": a person is not the noun's kind)
     head_mentions = _overlapping_mentions(art, tok.idx, art.tok_end(tok.i))
     if not head_mentions:
+        kinds = rules.descriptor_labels.get(tok.lemma_.lower(), frozenset()) if tok.pos_ == "NOUN" else frozenset()
         for child in tok.children:
             if child.dep_ in rules.deps["apposition"]:
                 head_mentions = _overlapping_mentions(art, child.left_edge.idx, art.tok_end(child.right_edge.i))
-                if head_mentions:
-                    break
+            elif child.dep_ == "compound" and child.i < tok.i and kinds:
+                head_mentions = [m for m in _overlapping_mentions(art, child.left_edge.idx, art.tok_end(child.i))
+                                 if m[3] in kinds]
+            if head_mentions:
+                break
     if head_mentions:
         draft.entity, draft.resolution = head_mentions[0][2], "name"
         return
