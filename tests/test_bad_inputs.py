@@ -193,3 +193,22 @@ def test_summary_names_the_problems(cli, tmp_path):
     result = cli("ingest", str(deep / "doc.pdf"), "--workers", "1")
     assert result.exit_code == 3
     assert f"{deep / 'doc.pdf'}: unsupported file type" in result.output
+
+
+@pytest.mark.parametrize("args", [
+    ("articles",), ("search", "genocide"), ("problems",), ("analyze",), ("compare",), ("stories",),
+    ("stories", "update"), ("report", "--out", "r"), ("export", "--out", "x"),
+])
+def test_a_command_that_reads_a_store_that_is_not_there_says_so_and_creates_nothing(cli, tmp_path, args):
+    missing = tmp_path / "no-such-dir" / "typo.db"
+    result = cli(*args, db=missing)
+    assert result.exit_code == 1
+    assert f"no store at {missing}" in result.output and "ingest" in result.output
+    assert not missing.parent.exists()
+
+
+def test_ingest_makes_the_store(cli, tmp_path):
+    made = tmp_path / "new-dir" / "new.db"
+    assert cli("ingest", str(INPUTS / "plain/council.txt"), "--workers", "1", "--quiet", db=made).exit_code == 0
+    assert made.exists()
+    assert cli("articles", "--json", db=made).exit_code == 0   # and reading it works from then on

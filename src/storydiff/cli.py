@@ -44,9 +44,18 @@ def _using_store(db: str):
         store.close()
 
 
-def _open(db: str):
+def _open(db: str, *, create: bool = False):
+    """The store at ``db``. Only the commands that add to a store (``create``) make a new one: any other command
+    given a SQLite path where there is no file says so, rather than answering from an empty store it just made (a
+    mistyped --db would otherwise look like a store with nothing in it)."""
     from .store import open_store
 
+    if not create and not str(db).startswith(("postgresql://", "postgres://")):
+        path = str(db)[len("sqlite:///"):] if str(db).startswith("sqlite:///") else str(db)
+        if path != ":memory:" and not os.path.exists(path):
+            raise click.ClickException(
+                f"no store at {path}: add articles first (storydiff --db {path} ingest PATH...), or give the --db "
+                f"of an existing store")
     try:
         return open_store(db)
     except StorydiffError as err:
@@ -102,7 +111,7 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], field_map: tuple[str, ...
         mapping = parse_field_map(list(field_map))
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint="--map") from None
-    store = _open(ctx.obj["db"])
+    store = _open(ctx.obj["db"], create=True)
     err_console = _console(stderr=True)
     show_progress = not quiet and not as_json and err_console.is_terminal
     try:
@@ -734,7 +743,7 @@ def cluster_load(ctx: click.Context, source: str, no_analyses: bool, as_json: bo
     """Store a cluster dataset as `ingest` and `analyze` would (exit 3 when inputs were skipped)."""
     from .distributed import load_parquet
 
-    store = _open(ctx.obj["db"])
+    store = _open(ctx.obj["db"], create=True)
     try:
         summary = load_parquet(source, store, analyses=not no_analyses)
     except StorydiffError as err:
