@@ -149,7 +149,8 @@ def test_search_finds_a_word_with_a_marked_snippet(store):
     assert store.search("nonexistentword") == []
 
 
-@pytest.mark.parametrize("query", ['"unbalanced', "24/7 AND (", "NEAR(", "title:", "'", "*", "council -", "^"])
+@pytest.mark.parametrize("query", ['"unbalanced', "24/7 AND (", "NEAR(", "title:", "'", "*", "council -", "^", "AND",
+                                   "NEAR/3"])
 def test_search_with_punctuation_does_not_crash(store, query):
     ingest([str(INPUTS / "plain/council.txt")], store, workers=1)
     assert isinstance(store.search(query), list)
@@ -159,6 +160,9 @@ def test_search_with_punctuation_still_finds(store):
     ingest([str(INPUTS / "plain/council.txt")], store, workers=1)
     assert len(store.search('council"')) == 1  # not FTS5 syntax: searched as plain words
     assert len(store.search('"Norhaven council')) == 1
+    # and says why, so that a user can fix the query; a valid expression has no problem
+    assert "syntax error" in store.query_problem('council NEAR/5 vote')
+    assert store.query_problem('NEAR(council vote, 5)') is None and store.query_problem("council") is None
 
 
 def test_search_command(cli):
@@ -167,3 +171,7 @@ def test_search_command(cli):
     assert result.exit_code == 0
     assert "[corroded]" in result.stdout
     assert cli("search", '"unbalanced').exit_code == 0
+    noted = cli("search", "corroded NEAR/5 bridge")
+    assert noted.exit_code == 0 and "[corroded]" in noted.stdout
+    assert "searched for its words instead" in noted.stderr and "NEAR(a b, 5)" in noted.stderr
+    assert "note:" not in cli("search", "NEAR(corroded bridge, 20)").stderr

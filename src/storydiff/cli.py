@@ -322,12 +322,17 @@ def articles(ctx: click.Context, outlet: str | None, limit: int | None, as_json:
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def search(ctx: click.Context, query: str, limit: int, as_json: bool) -> None:
-    """Full-text search over stored articles (SQLite FTS5 query syntax)."""
+    """Full-text search over stored articles (SQLite FTS5 query syntax: "a phrase", a AND b, a OR b, NOT c,
+    NEAR(a b, 5), prefix*; on PostgreSQL, web-search syntax)."""
     store = _open(ctx.obj["db"])
     try:
+        problem = store.query_problem(query)
         hits = store.search(query, limit=limit)
     finally:
         store.close()
+    if problem:
+        click.echo(f"note: not a search expression ({problem}); searched for its words instead. Syntax: "
+                   f"\"a phrase\", a AND b, a OR b, NOT c, NEAR(a b, 5), prefix*", err=True)
     for hit in hits:
         snippet = hit.snippet.replace("\x02", "[").replace("\x03", "]")
         if as_json:

@@ -334,6 +334,10 @@ class PostgresStore:
                 removed=tuple(Removal(k, t) for k, t in json.loads(r[13])),
                 origins=tuple(FieldOrigin(f, s, e) for f, s, e in json.loads(r[14])), notes=tuple(json.loads(r[15])))
 
+    def query_problem(self, query: str) -> str | None:
+        """Always ``None``: web-search syntax reads any query."""
+        return None
+
     def search(self, query: str, limit: int = 20) -> list[SearchHit]:
         """Full-text search over title and text (web-search syntax: words, ``"a phrase"``, ``or``, ``-word``; no
         query is a syntax error). The snippet comes from the text, matched words between ``\\x02`` and ``\\x03``."""

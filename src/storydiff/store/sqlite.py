@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
@@ -280,8 +281,17 @@ class SQLiteStore:
                 removed=tuple(Removal(k, t) for k, t in json.loads(r[13])),
                 origins=tuple(FieldOrigin(f, s, e) for f, s, e in json.loads(r[14])), notes=tuple(json.loads(r[15])))
 
+    def query_problem(self, query: str) -> str | None:
+        """Why ``query`` is not FTS5 syntax (then :meth:`search` looks for its words instead), or ``None``."""
+        try:
+            self.conn.execute("SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? LIMIT 1", (query,)).fetchall()
+        except sqlite3.OperationalError as err:
+            return str(err)
+        return None
+
     def search(self, query: str, limit: int = 20) -> list[SearchHit]:
-        """Full-text search (FTS5 syntax; a plain phrase is quoted so punctuation cannot break the query)."""
+        """Full-text search (FTS5 syntax; a query that is not, such as a plain phrase with punctuation, searches
+        for its words: :meth:`query_problem` says why)."""
         def run(q: str):
             return self.conn.execute(
                 f"SELECT {', '.join('a.' + c.strip() for c in _ROW_COLUMNS.split(','))}, "
@@ -291,7 +301,9 @@ class SQLiteStore:
         try:
             rows = run(query)
         except sqlite3.OperationalError:
-            rows = run(" ".join('"' + w.replace('"', '""') + '"' for w in query.split()))
+            # every word, as a phrase of its own; operator words of a broken expression ("a NEAR/5 b") are dropped
+            words = [w for w in query.split() if not re.fullmatch(r"AND|OR|NOT|NEAR(?:/\d+)?", w)]
+            rows = run(" ".join('"' + w.replace('"', '""') + '"' for w in words)) if words else []
         return [SearchHit(ArticleRow(*r[:9]), r[9] or "", float(r[10])) for r in rows]
 
     def duplicate_links(self, ids: Iterable[str] | None = None) -> list[DuplicateLink]:

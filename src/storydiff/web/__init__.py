@@ -103,8 +103,11 @@ def create_app(db: str | Path):
         }
 
     def search_data(q: str, limit: int) -> dict:
-        hits = store().search(q, limit=limit) if q.strip() else []
-        return {"query": q, "hits": [{"id": h.row.id, "title": h.row.title, "outlet": h.row.outlet,
+        s = store()
+        hits = s.search(q, limit=limit) if q.strip() else []
+        problem = s.query_problem(q) if q.strip() else None
+        return {"query": q, "note": (f"not a search expression ({problem}); searched for its words instead"
+                                     if problem else None), "hits": [{"id": h.row.id, "title": h.row.title, "outlet": h.row.outlet,
                                       "published": h.row.published, "snippet": h.snippet} for h in hits]}
 
     def articles_data(outlet: str | None, page_no: int) -> dict:
