@@ -165,6 +165,9 @@ def test_exit_code_0_when_all_good(cli):
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert (summary["stored"], summary["skipped"], summary["problems"]) == (4, 0, [])
+    listed = cli("problems")
+    assert listed.stdout == "" and "No problems" in listed.stderr   # said, not a silent empty answer
+    assert cli("problems", "--json").output == ""
 
 
 @pytest.mark.parametrize("args", [

@@ -357,6 +357,8 @@ def problems(ctx: click.Context, as_json: bool) -> None:
             click.echo(json.dumps({"input": p.locator, "reason": p.reason, "detail": p.detail}, ensure_ascii=False))
         else:
             click.echo(f"{p.locator}: {p.reason}" + (f" ({p.detail})" if p.detail else ""))
+    if not items and not as_json:
+        click.echo("No problems: every input given to ingest was read.", err=True)
 
 
 @main.command()
