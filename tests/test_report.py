@@ -148,6 +148,34 @@ def test_no_javascript_links(hostile_report):
     assert not [h for h in hrefs if h.lower().lstrip().startswith(("javascript:", "vbscript:", "data:"))]
 
 
+@pytest.fixture(scope="module")
+def analysed_report(tmp_path_factory):
+    from storydiff.analysis import analyze
+    from storydiff.store.sqlite import SQLiteStore
+    from storydiff.stories import update_stories
+
+    store = SQLiteStore(tmp_path_factory.mktemp("analysed") / "store.db")
+    ingest([str(SEEDS)], store, workers=1)
+    analyze(store, workers=1)
+    update_stories(store)
+    data = build_report(store)
+    store.close()
+    return data, render_html(data)
+
+
+def test_single_source_facts_are_folded_under_the_shared_ones(analysed_report):
+    data, html = analysed_report
+    rows = [r for c in data["comparisons"] for r in c["rows"]]
+    single = sum(r["status"] == "single-source" for r in rows)
+    assert single and len(rows) > single
+    folded = re.findall(r'<details class="single-source"><summary>(\d+) facts? only one source gives</summary>'
+                        r'(.*?)</details>', html, re.S)
+    assert sum(int(n) for n, _ in folded) == single
+    assert all(body.count('<tr class="st-') == int(n) and "st-single-source" in body for n, body in folded)
+    shown = re.sub(r'<details class="single-source">.*?</details>', "", html, flags=re.S)
+    assert 'class="st-single-source"' not in shown and 'class="st-conflicting"' in shown
+
+
 def test_render_html_from_data(seed_report):
     data, _, _ = seed_report
     html = render_html(data)
