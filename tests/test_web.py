@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 import pytest
@@ -178,3 +179,15 @@ def test_outlet_cues_are_grouped_by_verb_with_their_class():
     assert [(c["cue"], c["class"], c["count"]) for c in cues] == [
         ("say", "neutral", 11), ("claim", "doubt", 2), ("slam", "combative", 1)]
     assert cues[0]["forms"] == ["said", "says", "to say"]
+
+
+def test_compare_page_folds_the_facts_only_one_source_gives(app):
+    data = get(app, "/api/compare").json()
+    rows = [r for c in (data.get("comparisons") or [data]) for r in c.get("rows", [])]
+    single = sum(r["status"] == "single-source" for r in rows)
+    html = get(app, "/compare").text
+    assert single   # the fixture's comparison has facts only one source gives
+    assert re.search(r'<details class="single-source"><summary>\d+ facts? only one source gives</summary>', html)
+    before, *folded = html.split('<details class="single-source">')
+    assert 'class="st-single-source"' not in before        # the shared facts come first, the single ones folded
+    assert sum(part.count('class="st-single-source"') for part in folded) == single
