@@ -163,6 +163,15 @@ def analysed_report(tmp_path_factory):
     return data, render_html(data)
 
 
+def test_a_rows_shared_context_lists_each_word_once(analysed_report):
+    data, _ = analysed_report
+    bases = [r["basis"] for c in data["comparisons"] for r in c["rows"] if "shared context: " in r["basis"]]
+    assert bases
+    for basis in bases:   # a word and a name made of it ("canada", "Canada") are one entry
+        words = basis.split("shared context: ", 1)[1].rsplit(" (similarity", 1)[0].split(", ")
+        assert len(words) == len(set(words)), basis
+
+
 def test_single_source_facts_are_folded_under_the_shared_ones(analysed_report):
     data, html = analysed_report
     rows = [r for c in data["comparisons"] for r in c["rows"]]
