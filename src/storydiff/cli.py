@@ -510,7 +510,7 @@ def stories(ctx: click.Context, then_update: bool, embedder: str, min_articles: 
         console.print("No events yet: run `storydiff analyze`, then `storydiff stories --update`.")
         return
     console.print(f"[bold]{len(shown)} events[/bold] with {min_articles}+ articles "
-                  f"({len(events) - len(shown)} more with fewer) · [bold]{len(lines)} storyline{'' if len(lines) == 1 else 's'}[/bold]")
+                  f"({len(events) - len(shown)} more with fewer) · [bold]{_n(len(lines), 'storyline')}[/bold]")
     for e in shown:
         when = e.get("date") or (f"published {e['published']}" if e.get("published") else "undated")
         disputed = " [red](dates disputed)[/red]" if e.get("disputed") else ""
@@ -540,6 +540,11 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
+def _n(count: int, word: str) -> str:
+    """``1 storyline``, ``2 storylines``."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def _stories_update(store, embedder: str, quiet: bool, unanalysed: str = "wait", workers: int | None = None):
     from .stories import update_stories
 
@@ -548,8 +553,8 @@ def _stories_update(store, embedder: str, quiet: bool, unanalysed: str = "wait",
     if not quiet:
         _console(stderr=True).print(
             f"stories: {summary.embedded} embedded, {summary.featured} with new features, {summary.changed} changed, "
-            f"{summary.reclustered} re-clustered into {summary.events} events ({summary.unchanged} as they were), "
-            f"{summary.storylines} storylines "
+            f"{summary.reclustered} re-clustered into {_n(summary.events, 'event')} ({summary.unchanged} as they "
+            f"were), {_n(summary.storylines, 'storyline')} "
             f"in {summary.seconds:.1f} s" + (f"; {summary.waiting} articles wait for `storydiff analyze`"
                                              if summary.waiting else ""))
     return summary
