@@ -191,3 +191,20 @@ def test_compare_page_folds_the_facts_only_one_source_gives(app):
     before, *folded = html.split('<details class="single-source">')
     assert 'class="st-single-source"' not in before        # the shared facts come first, the single ones folded
     assert sum(part.count('class="st-single-source"') for part in folded) == single
+
+
+def test_serve_says_when_the_store_is_not_there_yet(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    import storydiff.web
+    from storydiff.cli import main
+
+    started = []
+    monkeypatch.setattr(storydiff.web, "serve", lambda db, host, port: started.append(db))
+    missing = tmp_path / "typo.db"
+    result = CliRunner().invoke(main, ["--db", str(missing), "serve"])
+    assert result.exit_code == 0 and started == [str(missing)]
+    assert f"no store at {missing} yet" in result.stderr
+    existing = tmp_path / "here.db"
+    existing.write_bytes(b"")
+    assert "no store" not in CliRunner().invoke(main, ["--db", str(existing), "serve"]).stderr

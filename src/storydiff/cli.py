@@ -395,6 +395,11 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
                    err=True)
     click.echo(f"storydiff web app on http://{'[' + host + ']' if ':' in host else host}:{port}/ (Ctrl-C to stop)",
                err=True)
+    db = str(ctx.obj["db"])
+    path = db[len("sqlite:///"):] if db.startswith("sqlite:///") else db
+    if "://" not in path and not os.path.exists(path):
+        click.echo(f"note: no store at {path} yet: it is made when articles are added (the app's 'Add articles' "
+                   f"page, or storydiff --db {path} ingest PATH...)", err=True)
     try:
         run_server(ctx.obj["db"], host=host, port=port)
     except StorydiffError as err:
