@@ -44,18 +44,24 @@ def _using_store(db: str):
         store.close()
 
 
+def _missing_file(db: str) -> str | None:
+    """The SQLite file ``db`` names when there is none there yet (``None`` for an existing file, a server URL or
+    ``:memory:``)."""
+    db = str(db)
+    path = db[len("sqlite:///"):] if db.startswith("sqlite:///") else db
+    return None if "://" in path or path == ":memory:" or os.path.exists(path) else path
+
+
 def _open(db: str, *, create: bool = False):
     """The store at ``db``. Only the commands that add to a store (``create``) make a new one: any other command
     given a SQLite path where there is no file says so, rather than answering from an empty store it just made (a
     mistyped --db would otherwise look like a store with nothing in it)."""
     from .store import open_store
 
-    if not create and not str(db).startswith(("postgresql://", "postgres://")):
-        path = str(db)[len("sqlite:///"):] if str(db).startswith("sqlite:///") else str(db)
-        if path != ":memory:" and not os.path.exists(path):
-            raise click.ClickException(
-                f"no store at {path}: add articles first (storydiff --db {path} ingest PATH...), or give the --db "
-                f"of an existing store")
+    missing = None if create else _missing_file(db)
+    if missing:
+        raise click.ClickException(f"no store at {missing}: add articles first (storydiff --db {missing} ingest "
+                                   f"PATH...), or give the --db of an existing store")
     try:
         return open_store(db)
     except StorydiffError as err:
@@ -395,11 +401,10 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
                    err=True)
     click.echo(f"storydiff web app on http://{'[' + host + ']' if ':' in host else host}:{port}/ (Ctrl-C to stop)",
                err=True)
-    db = str(ctx.obj["db"])
-    path = db[len("sqlite:///"):] if db.startswith("sqlite:///") else db
-    if "://" not in path and not os.path.exists(path):
-        click.echo(f"note: no store at {path} yet: it is made when articles are added (the app's 'Add articles' "
-                   f"page, or storydiff --db {path} ingest PATH...)", err=True)
+    missing = _missing_file(ctx.obj["db"])
+    if missing:
+        click.echo(f"note: no store at {missing} yet: it is made when articles are added (the app's 'Add articles' "
+                   f"page, or storydiff --db {missing} ingest PATH...)", err=True)
     try:
         run_server(ctx.obj["db"], host=host, port=port)
     except StorydiffError as err:

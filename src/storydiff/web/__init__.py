@@ -106,9 +106,10 @@ def create_app(db: str | Path):
         s = store()
         hits = s.search(q, limit=limit) if q.strip() else []
         problem = s.query_problem(q) if q.strip() else None
-        return {"query": q, "note": (f"not a search expression ({problem}); searched for its words instead"
-                                     if problem else None), "hits": [{"id": h.row.id, "title": h.row.title, "outlet": h.row.outlet,
-                                      "published": h.row.published, "snippet": h.snippet} for h in hits]}
+        note = f"not a search expression ({problem}); searched for its words instead" if problem else None
+        return {"query": q, "note": note,
+                "hits": [{"id": h.row.id, "title": h.row.title, "outlet": h.row.outlet, "published": h.row.published,
+                          "snippet": h.snippet} for h in hits]}
 
     def articles_data(outlet: str | None, page_no: int) -> dict:
         s = store()
