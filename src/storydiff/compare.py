@@ -310,8 +310,8 @@ def align_facts(accounts: Sequence[Account], links: Iterable[DuplicateLink] = ()
         group = [items[i] for i in sorted(idxs)]
         score = max((-n for n, a, b in pairs if a in idxs and b in idxs), default=None)
         shared = set.intersection(*(i.context for i in group)) if len(group) > 1 else set()
-        basis = ("single article" if len(group) == 1 else
-                 f"same kind and counted thing; shared context: {', '.join(sorted({w.lstrip('@') for w in shared}))[:160]}"
+        context = ", ".join(sorted({w.lstrip("@") for w in shared}))[:160]   # a name and its word once
+        basis = ("single article" if len(group) == 1 else f"same kind and counted thing; shared context: {context}"
                  + (f" (similarity {score:.2f})" if score is not None else ""))
         rows.append(FactRow(_question(group), group[0].fact.kind, _status(group, source_of),
                             tuple(_claim(i, source_of) for i in group), basis))
