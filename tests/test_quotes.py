@@ -220,6 +220,23 @@ def test_source_of_an_as_clause(nlp, text, speaker):
     assert [q.speaker.text if q.speaker else None for q in quotes] == [speaker]
 
 
+ADJECTIVE_FRAME_TABLE = [
+    # "X was quick / happy to say": the speaker is the subject of the verb the adjective completes
+    ("Senator Bob Hart was quick to say: “That is a bunch of malarkey from start to finish.”", "Senator Bob Hart"),
+    ("The mayor was happy to announce that “the bridge will reopen on Monday for all traffic.”", "The mayor"),
+    # negative: an expletive subject names nobody, so the quote is shown unattributed
+    ("It was hard to say whether “the plan will work at all this year” for the town.", None),
+]
+
+
+@pytest.mark.parametrize("text, shown", ADJECTIVE_FRAME_TABLE, ids=["quick-to-say", "happy-to-announce", "it-was-hard"])
+def test_speaker_of_an_adjective_frame(nlp, text, shown):
+    from storydiff.analysis.quotes import speaker_label
+
+    quotes, _ = run(nlp, text, entities_for(text, {"e1": ("PERSON", ["Bob Hart"])}))
+    assert [speaker_label(q, {"e1": q.speaker.text if q.speaker else ""}) for q in quotes] == [shown]
+
+
 ORG_NOUN_TABLE = [
     # a noun that says what kind of organisation a name is: that organisation
     ('“Xinjiang issues are anti-terrorism issues,” the statement, cited by Chinese government-affiliated Global '
