@@ -237,6 +237,27 @@ def test_speaker_of_an_adjective_frame(nlp, text, shown):
     assert [speaker_label(q, {"e1": q.speaker.text if q.speaker else ""}) for q in quotes] == [shown]
 
 
+PREPOSITION_FRAME_TABLE = [
+    # a cue right under a preposition ("by saying", "despite admitting", "instead of saying") speaks for the subject
+    # of the verb the preposition hangs from
+    ("Dean, a medical doctor, then appeared on MSNBC on Tuesday and began by saying he would “never diagnose "
+     "someone through television”.", "Dean, a medical doctor"),
+    ("House Speaker Paul Ryan, despite admitting that he had “serious concerns about the trial lawyers”, backed the "
+     "bill.", "House Speaker Paul Ryan"),
+    ("Instead of saying “we will wait for the results of the inquiry”, the minister resigned on Friday.",
+     "the minister"),
+    # negative: a cue under a noun under a preposition is about that noun, not the main clause's subject
+    ("Pressure grew on Smith after reports saying that “the deal was signed in secret last year”.", None),
+]
+
+
+@pytest.mark.parametrize("text, speaker", PREPOSITION_FRAME_TABLE, ids=["by-saying", "despite-admitting",
+                                                                      "instead-of-saying", "after-reports-saying"])
+def test_speaker_of_a_preposition_frame(nlp, text, speaker):
+    quotes, _ = run(nlp, text)
+    assert [q.speaker.text if q.speaker else None for q in quotes] == [speaker]
+
+
 ORG_NOUN_TABLE = [
     # a noun that says what kind of organisation a name is: that organisation
     ('“Xinjiang issues are anti-terrorism issues,” the statement, cited by Chinese government-affiliated Global '

@@ -531,6 +531,12 @@ def _speaker(art: _Article, verb):
             objects = [c for c in tok.head.children if c.dep_ in deps["direct_object"] and c.i < tok.i]
             if objects:
                 return objects[0] if art.quote_of[objects[0].i] < 0 else None
+        # "began by saying", "despite admitting": through the preposition to the verb it hangs from (only from a
+        # verb right under it: "after reports saying" is about the reports, not the main clause's subject)
+        if tok.dep_ in deps.get("inherit_through_preposition", ()) and tok.head.dep_ in deps["preposition"] \
+                and tok.head.head.i != tok.head.i:
+            tok = tok.head.head
+            continue
         # "…, saying", "went on to say", "denied X and said": the subject of the verb this one hangs from
         if tok.dep_ in deps["inherit_subject"] and tok.head.i != tok.i:
             if tok.dep_ == "acl":  # "a statement saying": the verb the noun belongs to
