@@ -258,6 +258,22 @@ def test_speaker_of_a_preposition_frame(nlp, text, speaker):
     assert [q.speaker.text if q.speaker else None for q in quotes] == [speaker]
 
 
+DATELINE_TABLE = [
+    # a dateline the parser takes for the subject: the speaker is the name in apposition to it
+    ("WASHINGTON -- President Obama, dedicating the museum on Saturday, said that it would tell “a story of "
+     "suffering and delight, of fear but also of hope.”", "President Obama"),
+    # negative: capitals that are a name, with no dash after them, are the speaker
+    ("NASA said on Monday that “the launch will go ahead as planned next week at the cape”.", "NASA"),
+]
+
+
+@pytest.mark.parametrize("text, speaker", DATELINE_TABLE, ids=["dateline", "acronym"])
+def test_a_dateline_is_not_the_speaker(nlp, text, speaker):
+    quotes, _ = run(nlp, text)
+    assert speaker in [q.speaker.text for q in quotes if q.speaker]
+    assert not any(q.speaker.text.startswith("WASHINGTON") for q in quotes if q.speaker)
+
+
 ORG_NOUN_TABLE = [
     # a noun that says what kind of organisation a name is: that organisation
     ('“Xinjiang issues are anti-terrorism issues,” the statement, cited by Chinese government-affiliated Global '

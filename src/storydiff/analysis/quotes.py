@@ -596,7 +596,22 @@ def _antecedent(art: _Article, subject, verb):
         return verb.head if verb.dep_ in art.rules.deps["relative_clause"] else None
     if art.quote_of[subject.i] >= 0:
         return None
+    # "WASHINGTON -- President Obama, ..., said": a dateline the parser took for the subject, with the speaker in
+    # apposition to it
+    if subject.is_upper and len(subject.text) > 1 and _dateline_dash(art, subject):
+        return next((c for c in subject.children if c.dep_ in art.rules.deps["apposition"]), subject)
     return subject
+
+
+def _dateline_dash(art: _Article, tok) -> bool:
+    """Whether ``tok`` ends a dateline: capitals opening a paragraph ("WASHINGTON", "NEW YORK"), then a dash."""
+    i = tok.i
+    start = i
+    while start > 0 and art.para_tok[start - 1] == art.para_tok[i] and art.doc[start - 1].is_upper:
+        start -= 1
+    opens = start == 0 or art.para_tok[start - 1] != art.para_tok[i] or art.doc[start - 1].is_space
+    nxt = art.doc[i + 1] if i + 1 < art.n else None
+    return opens and nxt is not None and nxt.text in ("--", "—", "–", "-")
 
 
 def _phrase_speaker(art: _Article, tok, length: int):
