@@ -274,6 +274,26 @@ def test_a_dateline_is_not_the_speaker(nlp, text, speaker):
     assert not any(q.speaker.text.startswith("WASHINGTON") for q in quotes if q.speaker)
 
 
+SIGNATURE_TABLE = [
+    # a quotation signed after a dash with a name alone on the rest of its line
+    ("“Donald Trump scares me. Hearing him talk makes me fearful.” ― Krystal Correa\n“He can’t even answer a "
+     "question.” ― Esther Tapia", ["Krystal Correa", "Esther Tapia"]),
+    ("“Trump must stop portraying Latinos as dangerous gangsters.”― Carla Sanchez.", ["Carla Sanchez"]),
+    ("“The school will reopen in the fall for every student.” — Jane Doe, principal", ["Jane Doe, principal"]),
+    # negatives: what follows the dash goes on with the sentence, or is a sentence of its own
+    ("“We will not back down from this fight” -- and that was the end of it for the council.", [None]),
+    ("“We will not back down from this fight.” — The committee will meet again next week to decide what happens "
+     "to the plan.", [None]),
+]
+
+
+@pytest.mark.parametrize("text, speakers", SIGNATURE_TABLE,
+                         ids=["lines", "glued-dash", "with-role", "sentence-goes-on", "a-sentence"])
+def test_a_quotation_signed_after_a_dash(nlp, text, speakers):
+    quotes, _ = run(nlp, text)
+    assert [q.speaker.text if q.speaker else None for q in quotes] == speakers
+
+
 ORG_NOUN_TABLE = [
     # a noun that says what kind of organisation a name is: that organisation
     ('“Xinjiang issues are anti-terrorism issues,” the statement, cited by Chinese government-affiliated Global '

@@ -1013,6 +1013,10 @@ def _assemble(art: _Article) -> tuple[list[_Draft], list[MarkedTerm]]:
                 draft = by_cue[cue.token.i] = _Draft("direct", content, cue, cue.speaker)
                 drafts.append(draft)
             continue
+        signed = _dash_signature(art, unit)
+        if signed is not None:   # “…” ― Carla Sanchez
+            drafts.append(_Draft("direct", content, None, signed))
+            continue
         prev = _previous(drafts, unit, art)
         if prev is not None and prev.kind == "direct" and art.para_at(prev.end - 1) == art.para_at(unit.start):
             prev.content = sorted(prev.content + content)
@@ -1025,6 +1029,49 @@ def _assemble(art: _Article) -> tuple[list[_Draft], list[MarkedTerm]]:
     drafts.sort(key=lambda d: d.start)
     terms.sort(key=lambda t: t.span.start)
     return drafts, terms
+
+
+#: Dashes that sign a quotation with its speaker's name: “…” ― Carla Sanchez
+_SIGNATURE_DASHES = ("―", "—", "–", "--")
+#: Most words of a signature: a name, with a short role after a comma ("― Jane Doe, teacher")
+_SIGNATURE_WORDS = 8
+
+
+def _dash_signature(art: _Article, unit: _Unit):
+    """The name that signs a quotation after a dash, alone on the rest of its line (“…” ― Carla Sanchez; a role may
+    follow a comma): the name's head token, or ``None``."""
+    text, doc = art.text, art.doc
+    last = unit.spans[-1]
+    if not last.closed:
+        return None
+    k = last.end
+    while k < len(text) and text[k] in " \u00a0":
+        k += 1
+    dash = next((d for d in _SIGNATURE_DASHES if text.startswith(d, k)), None)
+    if dash is None:
+        return None
+    k += len(dash)
+    line_end = text.find("\n", k)
+    line_end = len(text) if line_end < 0 else line_end
+    t0 = art.tok_at(k)
+    # from the first token after the dash (the tokenizer may glue the dash to the closing mark: "”―")
+    while t0 < art.n and doc[t0].idx < line_end and (doc[t0].idx < k or doc[t0].is_space
+                                                     or doc[t0].text in _SIGNATURE_DASHES):
+        t0 += 1
+    tokens = [doc[j] for j in range(t0, art.n) if doc[j].idx < line_end]
+    words = [t for t in tokens if not (t.is_punct or t.is_space)]
+    if not words or len(words) > _SIGNATURE_WORDS or not words[0].is_title or art.quote_of[words[0].i] >= 0:
+        return None
+    name = []
+    for t in tokens:   # the name: title-case words (and initials) up to a comma or the end of the line
+        if t.text == "," or (t.is_punct and t.text != "."):
+            break
+        if t.is_space or t.text == ".":
+            continue
+        if not (t.is_title or t.is_upper):
+            return None
+        name.append(t)
+    return name[-1] if name else None
 
 
 def _marker_terms(art: _Article) -> list[MarkedTerm]:
@@ -1083,7 +1130,7 @@ def _mention_range(art: _Article, tok) -> tuple[int, int]:
         left += 1
     while right > tok.i and art.para_tok[right] != para:
         right -= 1
-    while right > tok.i and (doc[right].is_punct or art.quote_of[right] >= 0) and not (
+    while right > tok.i and (doc[right].is_punct or doc[right].is_space or art.quote_of[right] >= 0) and not (
             doc[right].text == ")" and "(" in doc[left:right].text):
         right -= 1
     if right - left > 24:
