@@ -294,6 +294,22 @@ def test_a_quotation_signed_after_a_dash(nlp, text, speakers):
     assert [q.speaker.text if q.speaker else None for q in quotes] == speakers
 
 
+OPENING_VERB_TABLE = [
+    # "Said X: “…”": the verb opens the sentence and the parser takes it for part of the name; the speaker is the
+    # name alone
+    ("Tax experts say the plan is vague.\n\nSaid Ellis: “I don’t get the sense she’s the least bit interested in "
+     "tax reform.”", "Ellis"),
+    ("Says Maria Lopez, a nurse: “We have not had a day off since the storm hit the coast.”", "Maria Lopez, a nurse"),
+]
+
+
+@pytest.mark.parametrize("text, speaker", OPENING_VERB_TABLE, ids=["said-x", "says-x-role"])
+def test_a_sentence_opening_with_the_verb(nlp, text, speaker):
+    quotes, _ = run(nlp, text)
+    direct = [q for q in quotes if q.kind == "direct"]
+    assert [(q.speaker.text, q.cue.text) for q in direct] == [(speaker, text.split("\n")[-1].split()[0])]
+
+
 ORG_NOUN_TABLE = [
     # a noun that says what kind of organisation a name is: that organisation
     ('“Xinjiang issues are anti-terrorism issues,” the statement, cited by Chinese government-affiliated Global '

@@ -507,6 +507,10 @@ def _cue_extent(art: _Article, tok) -> tuple[int, int]:
 def _speaker(art: _Article, verb):
     """The token that names who speaks through ``verb``, or ``None``."""
     deps = art.rules.deps
+    # "Said Ellis: “…”": a reporting verb opening its sentence, which the parser took for part of the name after it
+    if verb.dep_ == "compound" and verb.head.pos_ == "PROPN" and verb.head.i > verb.i \
+            and art.sents[art.sent_of[verb.i]][0] == verb.i:
+        return verb.head
     # "as claimed in the invitation", "as stated in the report", "as reported by Reuters": a participle in an "as"
     # clause names its source after the preposition, not through the subject of the clause it hangs from
     if verb.tag_ == "VBN" and any(c.dep_ == "mark" and c.lower_ == "as" for c in verb.children):
@@ -1126,7 +1130,7 @@ def _mention_range(art: _Article, tok) -> tuple[int, int]:
     doc = art.doc
     para = art.para_tok[tok.i]
     while left < tok.i and (doc[left].is_punct or doc[left].is_space or art.quote_of[left] >= 0 or
-                            art.para_tok[left] != para):
+                            art.para_tok[left] != para or doc[left].pos_ in ("VERB", "AUX")):
         left += 1
     while right > tok.i and art.para_tok[right] != para:
         right -= 1
