@@ -310,6 +310,22 @@ def test_a_sentence_opening_with_the_verb(nlp, text, speaker):
     assert [(q.speaker.text, q.cue.text) for q in direct] == [(speaker, text.split("\n")[-1].split()[0])]
 
 
+TWO_SUBJECTS_TABLE = [
+    # the parser gives "said" a subject inside the quotation as well as the speaker's: the speaker is the other one
+    ("“My reaction, that was outrageous,” Obama’s former campaign strategist said in an interview.",
+     "Obama’s former campaign strategist"),
+    ("“If it does not have the capability yet, it will at some point, probably sooner rather than later,” said "
+     "James Acton, a physicist.", "James Acton, a physicist"),
+]
+
+
+@pytest.mark.parametrize("text, speaker", TWO_SUBJECTS_TABLE, ids=["subject-before", "subject-after"])
+def test_a_subject_inside_the_quotation_does_not_speak(nlp, text, speaker):
+    quotes, _ = run(nlp, text)
+    assert [(q.speaker.text if q.speaker else None, q.cue.text if q.cue else None) for q in quotes] == [
+        (speaker, "said")]
+
+
 ORG_NOUN_TABLE = [
     # a noun that says what kind of organisation a name is: that organisation
     ('“Xinjiang issues are anti-terrorism issues,” the statement, cited by Chinese government-affiliated Global '

@@ -525,6 +525,9 @@ def _speaker(art: _Article, verb):
             if child.dep_ in deps["subject"]:
                 if art.para_tok[child.i] != art.para_tok[verb.i]:
                     return _paragraph_subject(art, verb)
+                if art.quote_of[child.i] >= 0 and any(
+                        c.dep_ in deps["subject"] and art.quote_of[c.i] < 0 for c in tok.children if c is not child):
+                    continue   # the parser gave the verb a subject inside the quotation too: the other one speaks
                 return _antecedent(art, child, tok)
             if child.dep_ in deps["agent"]:
                 for obj in child.children:
