@@ -326,6 +326,24 @@ def test_a_subject_inside_the_quotation_does_not_speak(nlp, text, speaker):
         (speaker, "said")]
 
 
+PUT_IT_TABLE = [
+    # "as X put it": the verb reports speech only with "it" after it
+    ("As Ms. Simonyan put it in a statement in July, RT is “providing a perspective you won't get from the "
+     "mainstream press.”", ("Ms. Simonyan", "put")),
+    ("As Steven M. Rosenthal, a tax lawyer, recently put it, “Did Trump lower his taxes through legal tax "
+     "avoidance?”", ("Steven M. Rosenthal, a tax lawyer", "put")),
+    # negative: "put" with anything else after it is no cue
+    ("The board put the plan on hold after the vote, calling it “a step too far for the town”.",
+     ("The board", "calling")),
+]
+
+
+@pytest.mark.parametrize("text, expected", PUT_IT_TABLE, ids=["put-it", "put-it-role", "put-the-plan"])
+def test_as_someone_put_it(nlp, text, expected):
+    quotes, _ = run(nlp, text)
+    assert [(q.speaker.text if q.speaker else None, q.cue.text if q.cue else None) for q in quotes] == [expected]
+
+
 ORG_NOUN_TABLE = [
     # a noun that says what kind of organisation a name is: that organisation
     ('“Xinjiang issues are anti-terrorism issues,” the statement, cited by Chinese government-affiliated Global '

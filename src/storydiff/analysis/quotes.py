@@ -85,6 +85,7 @@ class QuoteRules:
     marker_verbs: frozenset[str]
     cue_lemmas: frozenset[str]
     phrase_cues: tuple[tuple[str, ...], ...]
+    verb_phrase_cues: dict[str, tuple[str, ...]]
     relative_pronouns: frozenset[str]
     content_markers: frozenset[str]
     deps: dict[str, frozenset[str]]
@@ -141,6 +142,7 @@ def load_rules(lang: str = "en") -> QuoteRules | None:
         parenthetical_verbs=frozenset(raw["parenthetical_verbs"]), marker_verbs=frozenset(raw["marker_verbs"]),
         cue_lemmas=speech | objects | xcomp | frozenset(raw["prepositional_content"]),
         phrase_cues=tuple(tuple(p) for p in raw["phrase_cues"]),
+        verb_phrase_cues={p[0]: tuple(p[1:]) for p in raw.get("verb_phrase_cues", ())},
         relative_pronouns=frozenset(raw["relative_pronouns"]),
         content_markers=frozenset(raw["content_markers"]),
         deps={k: frozenset(v) for k, v in raw["deps"].items()},
@@ -472,6 +474,9 @@ def _find_cues(art: _Article) -> list[_Cue]:
             continue
         if not verbs[i]:
             continue
+        after = rules.verb_phrase_cues.get(tok.lemma_.lower())
+        if after is not None and not all(i + 1 + k < art.n and doc[i + 1 + k].lower_ == w for k, w in enumerate(after)):
+            continue   # "put" reports speech only as "put it"
         start, end = _cue_extent(art, tok)
         cue = _Cue(tok, start, end)
         cue.speaker = _speaker(art, tok)
@@ -489,7 +494,8 @@ def _hashes(rules: QuoteRules) -> dict:
     def arr(words):
         return np.array(sorted(hash_string(w) for w in words), dtype=np.uint64)
 
-    return {"cue_lemmas": arr(rules.cue_lemmas), "phrase_firsts": arr(p[0] for p in rules.phrase_cues),
+    return {"cue_lemmas": arr(rules.cue_lemmas | set(rules.verb_phrase_cues)),
+            "phrase_firsts": arr(p[0] for p in rules.phrase_cues),
             "gender_pronouns": arr(rules.gender_pronouns)}
 
 
