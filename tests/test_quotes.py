@@ -49,6 +49,12 @@ def run(nlp, text: str, entities=None) -> tuple[list[Quote], list[MarkedTerm]]:
     return quotes, terms
 
 
+def speaker_words(nlp, text: str) -> list[str | None]:
+    """The words each quote of ``text`` names its speaker with (``None`` for a quote with no speaker)."""
+    quotes, _ = run(nlp, text)
+    return [q.speaker.text if q.speaker else None for q in quotes]
+
+
 def summary(q: Quote) -> tuple:
     return (q.speaker.text if q.speaker else None, q.cue.text if q.cue else None,
             tuple(c.text for c in q.content), q.kind)
@@ -216,8 +222,7 @@ AS_SOURCE_TABLE = [
 
 @pytest.mark.parametrize("text, speaker", AS_SOURCE_TABLE, ids=["claimed-in", "stated-in", "reported-by", "as-said"])
 def test_source_of_an_as_clause(nlp, text, speaker):
-    quotes, _ = run(nlp, text)
-    assert [q.speaker.text if q.speaker else None for q in quotes] == [speaker]
+    assert speaker_words(nlp, text) == [speaker]
 
 
 ADJECTIVE_FRAME_TABLE = [
@@ -254,8 +259,7 @@ PREPOSITION_FRAME_TABLE = [
 @pytest.mark.parametrize("text, speaker", PREPOSITION_FRAME_TABLE, ids=["by-saying", "despite-admitting",
                                                                       "instead-of-saying", "after-reports-saying"])
 def test_speaker_of_a_preposition_frame(nlp, text, speaker):
-    quotes, _ = run(nlp, text)
-    assert [q.speaker.text if q.speaker else None for q in quotes] == [speaker]
+    assert speaker_words(nlp, text) == [speaker]
 
 
 DATELINE_TABLE = [
@@ -290,8 +294,7 @@ SIGNATURE_TABLE = [
 @pytest.mark.parametrize("text, speakers", SIGNATURE_TABLE,
                          ids=["lines", "glued-dash", "with-role", "sentence-goes-on", "a-sentence"])
 def test_a_quotation_signed_after_a_dash(nlp, text, speakers):
-    quotes, _ = run(nlp, text)
-    assert [q.speaker.text if q.speaker else None for q in quotes] == speakers
+    assert speaker_words(nlp, text) == speakers
 
 
 OPENING_VERB_TABLE = [
