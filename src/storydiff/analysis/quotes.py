@@ -83,6 +83,7 @@ class QuoteRules:
     prepositional_content: dict[str, frozenset[str]]
     parenthetical_verbs: frozenset[str]
     marker_verbs: frozenset[str]
+    quotation_verbs: frozenset[str]
     cue_lemmas: frozenset[str]
     phrase_cues: tuple[tuple[str, ...], ...]
     verb_phrase_cues: dict[str, tuple[str, ...]]
@@ -140,6 +141,7 @@ def load_rules(lang: str = "en") -> QuoteRules | None:
         lang=lang, speech_verbs=speech, object_verbs=objects, xcomp_verbs=xcomp,
         prepositional_content={k: frozenset(v) for k, v in raw["prepositional_content"].items()},
         parenthetical_verbs=frozenset(raw["parenthetical_verbs"]), marker_verbs=frozenset(raw["marker_verbs"]),
+        quotation_verbs=frozenset(raw.get("quotation_verbs", ())),
         cue_lemmas=speech | objects | xcomp | frozenset(raw["prepositional_content"]),
         phrase_cues=tuple(tuple(p) for p in raw["phrase_cues"]),
         verb_phrase_cues={p[0]: tuple(p[1:]) for p in raw.get("verb_phrase_cues", ())},
@@ -323,6 +325,7 @@ class _Cue:
     end: int
     speaker: object | None = None
     content: list[tuple[int, int]] = field(default_factory=list)  # inclusive token ranges
+    quotation_only: bool = False  # a cue only for a quotation it governs (rules.quotation_verbs)
 
 
 @dataclass
@@ -480,7 +483,11 @@ def _find_cues(art: _Article) -> list[_Cue]:
         start, end = _cue_extent(art, tok)
         cue = _Cue(tok, start, end)
         cue.speaker = _speaker(art, tok)
-        cue.content = _content(art, tok)
+        lemma = tok.lemma_.lower()
+        if lemma in rules.quotation_verbs and lemma not in rules.cue_lemmas:
+            cue.quotation_only = True
+        else:
+            cue.content = _content(art, tok)
         cues.append(cue)
     return cues
 
@@ -494,7 +501,7 @@ def _hashes(rules: QuoteRules) -> dict:
     def arr(words):
         return np.array(sorted(hash_string(w) for w in words), dtype=np.uint64)
 
-    return {"cue_lemmas": arr(rules.cue_lemmas | set(rules.verb_phrase_cues)),
+    return {"cue_lemmas": arr(rules.cue_lemmas | rules.quotation_verbs | set(rules.verb_phrase_cues)),
             "phrase_firsts": arr(p[0] for p in rules.phrase_cues),
             "gender_pronouns": arr(rules.gender_pronouns)}
 
@@ -846,7 +853,7 @@ def _frame(art: _Article, unit: _Unit, cues: list[_Cue], cue_pos: list[int], bus
     best, best_key, attached = None, None, False
     for ci in range(bisect_left(cue_pos, lo_tok), bisect_left(cue_pos, hi_tok)):
         cue = cues[ci]
-        if cue.speaker is None:
+        if cue.speaker is None or cue.quotation_only and not _governs(art, cue, unit):
             continue
         p = art.para_at(cue.start)
         if p < p_first or p > p_last:
@@ -869,6 +876,13 @@ def _frame(art: _Article, unit: _Unit, cues: list[_Cue], cue_pos: list[int], bus
             attached = preferred and gap <= _ADJACENT_TOKENS and (side != "before" or before_frame or
                                                                    side == "between")
     return best, attached
+
+
+def _governs(art: _Article, cue: _Cue, unit: _Unit) -> bool:
+    """Whether the quotation ``unit`` begins under ``cue``'s verb in the parse (its first word in the verb's
+    subtree, after the verb)."""
+    t = art.doc[_inner(art, unit.spans[0])[0]]
+    return t.i > cue.token.i and any(a.i == cue.token.i for a in t.ancestors)
 
 
 def _inner(art: _Article, span: QuotedSpan) -> tuple[int, int]:
@@ -906,7 +920,10 @@ def _ancestor_cue(art: _Article, unit: _Unit, cue_by_token: dict[int, _Cue]) -> 
     for _ in range(3):
         cue = cue_by_token.get(tok.i)
         if cue is not None:
-            return (cue, child) if cue.speaker is not None and child.i > tok.i else None
+            # a verb that reports only through a quotation does not make a short one its speaker's words: "hailed
+            # the “historic” deal" stays a scare quote
+            ok = cue.speaker is not None and child.i > tok.i and not cue.quotation_only
+            return (cue, child) if ok else None
         if tok.head.i == tok.i or tok.pos_ in ("VERB", "AUX") and tok.dep_ in ("ROOT", "ccomp", "advcl", "relcl"):
             break
         child, tok = tok, tok.head
