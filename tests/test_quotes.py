@@ -542,3 +542,24 @@ QUOTATION_VERB_TABLE = [
 def test_a_verb_that_reports_only_through_a_quotation(nlp, text, expected):
     quotes, _ = run(nlp, text)
     assert [(q.speaker.text if q.speaker else None, q.cue.text if q.cue else None) for q in quotes] == expected
+
+
+LINE_LABEL_TABLE = [
+    # a quotation that opens its line after a name and a colon (headlines, transcripts): the name speaks
+    ("Bernie Sanders: ‘It Is Not A Radical Idea’ To Ask For A $15 Minimum Wage.\n\nWASHINGTON (AP) — Bernie Sanders "
+     "spoke on Monday.", ["Bernie Sanders"]),
+    ("The mood was tense as Clinton spoke.\n\nClinton: \"Our goal is not to deter or contain ISIS, but to defeat and "
+     "destroy it.\"", ["Clinton"]),
+    # negatives: a headline the recogniser takes for one name (named nowhere else), a word that names nobody
+    ("Trump Addresses Munich Attack: ‘This Cannot Continue.’\n\nOn Friday, at least nine people were killed, and "
+     "Trump spoke.", []),
+    ("Note: “The figures are preliminary and may change later this week.”", [None]),
+]
+
+
+@pytest.mark.parametrize("text, speakers", LINE_LABEL_TABLE, ids=["headline", "transcript", "not-a-name", "note"])
+def test_a_name_and_a_colon_before_a_quotation(nlp, text, speakers):
+    from storydiff.analysis.entities import extract_entities
+
+    quotes, _ = run(nlp, text, extract_entities(nlp(text)))   # the label must be a recognised name
+    assert [q.speaker.text if q.speaker else None for q in quotes] == speakers

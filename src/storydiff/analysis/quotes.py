@@ -1006,6 +1006,10 @@ def _assemble(art: _Article) -> tuple[list[_Draft], list[MarkedTerm]]:
         short = len(unit.spans) == 1 and span.closed and _word_count(art, t0, t1) <= rules.scare_max_words
         cue, attached = _frame(art, unit, cues, cue_pos, busy)
         inner = art.text[span.end - 2] if span.closed and span.end - span.start > 2 else ""
+        labelled = _line_label(art, unit)
+        if labelled is not None:   # Bernie Sanders: ‘It Is Not A Radical Idea’ …
+            drafts.append(_Draft("direct", [(s.start, s.end) for s in unit.spans], None, labelled))
+            continue
         titled = _is_title(art, unit)
         if titled and not (attached and inner in _FRAME_PUNCT and not _embedded(art, unit)):
             kind = "scare-quote" if short else "title"
@@ -1102,6 +1106,35 @@ def _dash_signature(art: _Article, unit: _Unit):
             return None
         name.append(t)
     return name[-1] if name else None
+
+
+#: Labels a line's quotation may open with: a person or a body named alone before a colon
+_LABEL_SPEAKERS = frozenset({"PERSON", "ORG"})
+
+
+def _line_label(art: _Article, unit: _Unit):
+    """The speaker of a quotation that opens its line after a name and a colon ("Bernie Sanders: ‘It Is Not A
+    Radical Idea’ …", "Clinton: “Our goal is …”"; headlines and transcripts): the name's last token when the words
+    from the line's start to the colon are exactly one PERSON or ORG mention, else ``None`` ("Trump Addresses
+    Munich Attack: ‘…’" is no label)."""
+    text = art.text
+    span = unit.spans[0]
+    k = span.start - 1
+    while k >= 0 and text[k] in " \u00a0":
+        k -= 1
+    if k < 0 or text[k] != ":":
+        return None
+    line_start = text.rfind("\n", 0, k) + 1
+    while line_start < k and text[line_start] in " \u00a0\t":
+        line_start += 1
+    label = [m for m in _overlapping_mentions(art, line_start, k) if m[3] in _LABEL_SPEAKERS]
+    if len(label) != 1 or (label[0][0], label[0][1]) != (line_start, k):
+        return None
+    # the name is named again elsewhere: a title-case headline ("Trump Addresses Munich Attack: …") can be taken
+    # for one name by the recogniser, a real speaker is the article's subject
+    if sum(1 for m in art.mentions if m[2] == label[0][2]) < 2:
+        return None
+    return art.doc[art.tok_at(k - 1)]
 
 
 def _marker_terms(art: _Article) -> list[MarkedTerm]:
