@@ -84,6 +84,7 @@ class QuoteRules:
     parenthetical_verbs: frozenset[str]
     marker_verbs: frozenset[str]
     quotation_verbs: frozenset[str]
+    line_label_speakers: frozenset[str]
     cue_lemmas: frozenset[str]
     phrase_cues: tuple[tuple[str, ...], ...]
     verb_phrase_cues: dict[str, tuple[str, ...]]
@@ -142,6 +143,7 @@ def load_rules(lang: str = "en") -> QuoteRules | None:
         prepositional_content={k: frozenset(v) for k, v in raw["prepositional_content"].items()},
         parenthetical_verbs=frozenset(raw["parenthetical_verbs"]), marker_verbs=frozenset(raw["marker_verbs"]),
         quotation_verbs=frozenset(raw.get("quotation_verbs", ())),
+        line_label_speakers=frozenset(raw.get("line_label_speakers", ())),
         cue_lemmas=speech | objects | xcomp | frozenset(raw["prepositional_content"]),
         phrase_cues=tuple(tuple(p) for p in raw["phrase_cues"]),
         verb_phrase_cues={p[0]: tuple(p[1:]) for p in raw.get("verb_phrase_cues", ())},
@@ -1004,12 +1006,12 @@ def _assemble(art: _Article) -> tuple[list[_Draft], list[MarkedTerm]]:
         span = unit.spans[0]
         t0, t1 = art.tok_at(span.start), art.tok_at(unit.end - 1)
         short = len(unit.spans) == 1 and span.closed and _word_count(art, t0, t1) <= rules.scare_max_words
-        cue, attached = _frame(art, unit, cues, cue_pos, busy)
-        inner = art.text[span.end - 2] if span.closed and span.end - span.start > 2 else ""
         labelled = _line_label(art, unit)
         if labelled is not None:   # Bernie Sanders: ‘It Is Not A Radical Idea’ …
             drafts.append(_Draft("direct", [(s.start, s.end) for s in unit.spans], None, labelled))
             continue
+        cue, attached = _frame(art, unit, cues, cue_pos, busy)
+        inner = art.text[span.end - 2] if span.closed and span.end - span.start > 2 else ""
         titled = _is_title(art, unit)
         if titled and not (attached and inner in _FRAME_PUNCT and not _embedded(art, unit)):
             kind = "scare-quote" if short else "title"
@@ -1108,15 +1110,11 @@ def _dash_signature(art: _Article, unit: _Unit):
     return name[-1] if name else None
 
 
-#: Labels a line's quotation may open with: a person or a body named alone before a colon
-_LABEL_SPEAKERS = frozenset({"PERSON", "ORG"})
-
-
 def _line_label(art: _Article, unit: _Unit):
     """The speaker of a quotation that opens its line after a name and a colon ("Bernie Sanders: ‘It Is Not A
     Radical Idea’ …", "Clinton: “Our goal is …”"; headlines and transcripts): the name's last token when the words
-    from the line's start to the colon are exactly one PERSON or ORG mention, else ``None`` ("Trump Addresses
-    Munich Attack: ‘…’" is no label)."""
+    from the line's start to the colon are exactly one mention with a label of ``rules.line_label_speakers``, else
+    ``None`` ("Trump Addresses Munich Attack: ‘…’" is no label)."""
     text = art.text
     span = unit.spans[0]
     k = span.start - 1
@@ -1127,7 +1125,7 @@ def _line_label(art: _Article, unit: _Unit):
     line_start = text.rfind("\n", 0, k) + 1
     while line_start < k and text[line_start] in " \u00a0\t":
         line_start += 1
-    label = [m for m in _overlapping_mentions(art, line_start, k) if m[3] in _LABEL_SPEAKERS]
+    label = [m for m in _overlapping_mentions(art, line_start, k) if m[3] in art.rules.line_label_speakers]
     if len(label) != 1 or (label[0][0], label[0][1]) != (line_start, k):
         return None
     # the name is named again elsewhere: a title-case headline ("Trump Addresses Munich Attack: …") can be taken
