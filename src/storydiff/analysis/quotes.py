@@ -479,13 +479,13 @@ def _find_cues(art: _Article) -> list[_Cue]:
             continue
         if not verbs[i]:
             continue
-        after = rules.verb_phrase_cues.get(tok.lemma_.lower())
+        lemma = tok.lemma_.lower()
+        after = rules.verb_phrase_cues.get(lemma)
         if after is not None and not all(i + 1 + k < art.n and doc[i + 1 + k].lower_ == w for k, w in enumerate(after)):
             continue   # "put" reports speech only as "put it"
         start, end = _cue_extent(art, tok)
         cue = _Cue(tok, start, end)
         cue.speaker = _speaker(art, tok)
-        lemma = tok.lemma_.lower()
         if lemma in rules.quotation_verbs and lemma not in rules.cue_lemmas:
             cue.quotation_only = True
         else:
