@@ -24,6 +24,7 @@ from storydiff.model import Analysis, Article  # noqa: E402
 BENCHMARKS = ROOT.parent / "shared" / "benchmarks"
 DEFAULT_ECB = BENCHMARKS / "ecbplus" / "docs.jsonl"
 DEFAULT_NEUS = BENCHMARKS / "neus_allsides" / "val.jsonl"
+DEFAULT_BASIL = BENCHMARKS / "basil" / "articles.jsonl"
 DEFAULT_ALLSIDES = BENCHMARKS / "allsides_baly2020" / "articles.jsonl.gz"
 DEFAULT_CACHE = Path(os.environ.get("STORYDIFF_BENCH_CACHE", Path.home() / ".cache" / "storydiff-bench"))
 
@@ -90,6 +91,24 @@ def load_neus(path: Path | str = DEFAULT_NEUS, limit: int | None = None) -> tupl
                 art = _article(f"neus:{row['id']}:{i}", text, title=(item.get("title") or "").strip() or None)
                 articles.append(art)
                 gold[art.id] = row["id"]
+    return articles, gold
+
+
+def load_basil(path: Path | str = DEFAULT_BASIL) -> tuple[list[Article], dict]:
+    """``(articles, gold triplet id by article id)``: BASIL's visible articles (2010-2016), three outlets' reports of
+    each event, with their title, outlet and publication date; paragraphs kept apart as the source numbers them."""
+    articles, gold = [], {}
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            row = json.loads(line)
+            paragraphs: dict[int, list[str]] = {}
+            for s in sorted(row["sentences"], key=lambda s: (s["para"], s["sent"])):
+                paragraphs.setdefault(s["para"], []).append(s["text"].strip())
+            text = "\n\n".join(" ".join(p) for _, p in sorted(paragraphs.items()))
+            art = _article(f"basil:{row['article_id']}", text, title=(row.get("title") or "").strip() or None,
+                           outlet=row.get("source"), published=row.get("date"))
+            articles.append(art)
+            gold[art.id] = row["triplet_uuid"]
     return articles, gold
 
 

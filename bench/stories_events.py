@@ -1,10 +1,10 @@
-"""Event grouping on real labelled data: ECB+ sub-topics and NeuS/AllSides triplets.
+"""Event grouping on real labelled data: ECB+ sub-topics, NeuS/AllSides triplets and BASIL triplets.
 
 Usage::
 
     python bench/stories_events.py [--ecb PATH] [--neus PATH] [--embedder wordllama|minilm|minilm-static] [--lead N|full]
                                    [--topics 1,3,...] [--neus-limit N] [--json OUT] [--set KEY=VALUE ...]
-                                   [--features analysis|names]
+                                   [--features analysis|names] [--basil PATH|none]
 
 What is scored
 --------------
@@ -16,6 +16,10 @@ What is scored
   opens ECB+'s newer documents is metadata, not text, and is removed (it would tell the sub-topics apart by format).
 * **NeuS/AllSides** (``--neus``, default ``../shared/benchmarks/neus_allsides/val.jsonl``): every article of every
   triplet pooled; each triplet is one event. These articles carry no date and no outlet.
+* **BASIL** (``--basil``, default ``../shared/benchmarks/basil/articles.jsonl``: the visible 2010-2016 part; the
+  later years are held out and never read): 70 events, each reported by three outlets (New York Times, Fox News,
+  HuffPost), all pooled. Not tuned on: a check on full articles with their outlet and publication date (so the
+  candidate window and the date terms take part, as in a user's store).
 * **Metrics**: B-cubed precision, recall and F1 (per article: the share of its predicted cluster that is in its gold
   cluster, and of its gold cluster that is in its predicted cluster, averaged) and the adjusted Rand index.
 * **Pipeline**: the real one -- spaCy analysis (cached, see ``bench/stories_data.py``), :func:`story_features`
@@ -36,7 +40,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from stories_data import DEFAULT_CACHE, DEFAULT_ECB, DEFAULT_NEUS, analyses_for, load_ecbplus, load_neus  # noqa: E402
+from stories_data import (DEFAULT_BASIL, DEFAULT_CACHE, DEFAULT_ECB, DEFAULT_NEUS, analyses_for,  # noqa: E402
+                          load_basil, load_ecbplus, load_neus)
 
 #: The CI-sized subset the quality gate scores (python bench/gate.py stories): ECB+ topics (train and dev) and
 #: the first NeuS validation triplets.
@@ -154,6 +159,17 @@ def run_neus(path, limit=None, embedder="wordllama", lead=80) -> dict:
             "cluster_seconds": seconds}
 
 
+def run_basil(path, embedder="wordllama", lead=80) -> dict:
+    articles, gold = load_basil(path)
+    records, embed_s = build_records(articles, embedder, lead)
+    started = time.perf_counter()
+    pred = cluster(records, embedder)
+    seconds = time.perf_counter() - started
+    return {"articles": len(articles), "gold_events": len(set(gold.values())),
+            "predicted_events": len(set(pred.values())), "pooled": scores(pred, gold), "embed_seconds": embed_s,
+            "cluster_seconds": seconds}
+
+
 def gate() -> dict[str, float]:
     """CI-sized scores for bench/gate.py: ECB+ on GATE_TOPICS (pooled) and the first GATE_NEUS NeuS triplets."""
     ecb = run_ecb(DEFAULT_ECB, GATE_TOPICS)
@@ -176,6 +192,7 @@ def main() -> int:
     parser.add_argument("--lead", default="80", help="words of the body embedded after the title, or 'full'")
     parser.add_argument("--topics", default=None, help="comma-separated ECB+ topics (default: all in the file)")
     parser.add_argument("--neus-limit", type=int, default=None)
+    parser.add_argument("--basil", default=str(DEFAULT_BASIL), help="BASIL articles.jsonl, or 'none' to skip it")
     parser.add_argument("--per-topic", action="store_true", help="print every ECB+ topic")
     parser.add_argument("--json", default=None, help="write all figures to this file")
     parser.add_argument("--features", default="analysis", choices=["analysis", "names"],
@@ -200,8 +217,14 @@ def main() -> int:
     print(f"NeuS: {neus['articles']} articles, {neus['gold_events']} gold events, {neus['predicted_events']} predicted "
           f"(embed {neus['embed_seconds']:.1f} s, cluster {neus['cluster_seconds']:.1f} s)")
     print(_fmt("  pooled", neus["pooled"]))
+    figures = {"ecb": ecb, "neus": neus}
+    if args.basil != "none":
+        basil = figures["basil"] = run_basil(args.basil, args.embedder, lead)
+        print(f"BASIL: {basil['articles']} articles, {basil['gold_events']} gold events, {basil['predicted_events']} "
+              f"predicted (embed {basil['embed_seconds']:.1f} s, cluster {basil['cluster_seconds']:.1f} s)")
+        print(_fmt("  pooled", basil["pooled"]))
     if args.json:
-        Path(args.json).write_text(json.dumps({"ecb": ecb, "neus": neus}, indent=1, default=str), "utf-8")
+        Path(args.json).write_text(json.dumps(figures, indent=1, default=str), "utf-8")
     return 0
 
 
