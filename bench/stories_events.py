@@ -188,7 +188,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ecb", default=str(DEFAULT_ECB))
     parser.add_argument("--neus", default=str(DEFAULT_NEUS))
-    parser.add_argument("--embedder", default="wordllama", choices=["wordllama", "minilm", "minilm-static"])
+    parser.add_argument("--embedder", default="wordllama", choices=["wordllama", "wordllama-plain", "minilm", "minilm-static"])
     parser.add_argument("--lead", default="80", help="words of the body embedded after the title, or 'full'")
     parser.add_argument("--topics", default=None, help="comma-separated ECB+ topics (default: all in the file)")
     parser.add_argument("--neus-limit", type=int, default=None)

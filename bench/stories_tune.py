@@ -58,7 +58,7 @@ def main() -> int:
     parser.add_argument("--grid", default=None, help="file of settings, one per line")
     parser.add_argument("--neus-train-limit", type=int, default=600)
     parser.add_argument("--no-val", action="store_true", help="skip NeuS val")
-    parser.add_argument("--embedder", default="wordllama", choices=["wordllama", "minilm", "minilm-static"])
+    parser.add_argument("--embedder", default="wordllama", choices=["wordllama", "wordllama-plain", "minilm", "minilm-static"])
     args = parser.parse_args()
     settings = [dict(kv.split("=", 1) for kv in args.set)]
     if args.grid:

