@@ -2,7 +2,8 @@
 
 Usage::
 
-    python bench/stories_scaling.py [DATA] [--sizes 1000,4000,16000,all] [--add 500] [--workers 2]
+    python bench/stories_scaling.py [DATA] [--sizes 1000,4000,16000,all] [--add 500] [--workers 2] [--order date]
+                                    [--embedder wordllama|wordllama-plain|...]
 
 ``DATA`` defaults to ``../shared/benchmarks/allsides_baly2020/articles.jsonl.gz`` (text field
 ``content_original``). Each size runs in a fresh process (so its peak memory is its own) on a fresh SQLite store:
@@ -103,7 +104,8 @@ def _reset_hwm() -> None:
         pass
 
 
-def run_size(path: str, size: int | None, add: int, workers: int, order: str = "file") -> dict:
+def run_size(path: str, size: int | None, add: int, workers: int, order: str = "file",
+             embedder: str = "wordllama") -> dict:
     from storydiff.store.sqlite import SQLiteStore
     from storydiff.stories import update_stories
     from storydiff.stories.features import NAMES_VERSION, name_features
@@ -123,12 +125,12 @@ def run_size(path: str, size: int | None, add: int, workers: int, order: str = "
         put(base)
         _reset_hwm()
         started, cpu = time.perf_counter(), time.process_time()
-        first = update_stories(store)
+        first = update_stories(store, embedder=embedder)
         seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
         peak = _hwm_mb()
         put(extra)
         started, cpu = time.perf_counter(), time.process_time()
-        second = update_stories(store)
+        second = update_stories(store, embedder=embedder)
         add_seconds, add_cpu = time.perf_counter() - started, time.process_time() - cpu
         sizes = [n for (n,) in store.conn.execute(
             "SELECT COUNT(*) FROM event_members GROUP BY event_id")]
@@ -149,18 +151,20 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="processes for the (untimed) ingest map")
     parser.add_argument("--order", default="file", choices=["file", "date"],
                         help="the first N of the file (default), or the first N published (undated spread among them)")
+    parser.add_argument("--embedder", default="wordllama", help="the article embedder (storydiff.stories.embed)")
     parser.add_argument("--one", default=None, help=argparse.SUPPRESS)  # internal: run one size, print JSON
     args = parser.parse_args()
     if args.one is not None:
         size = None if args.one == "all" else int(args.one)
-        print(json.dumps(run_size(args.data, size, args.add, args.workers, args.order)))
+        print(json.dumps(run_size(args.data, size, args.add, args.workers, args.order, args.embedder)))
         return 0
     print(f"{'articles':>9} {'update s':>9} {'cpu s':>7} {'s/1k':>6} {'peak MB':>8} {'events':>7} {'2+ art.':>7} "
           f"{'largest':>7} {'stories':>7} {'+added':>6} {'add s':>6} {'add cpu':>7} {'redone':>6} {'load':>5}",
           flush=True)
     for size in args.sizes.split(","):
         out = subprocess.run([sys.executable, __file__, args.data, "--one", size, "--add", str(args.add),
-                              "--workers", str(args.workers), "--order", args.order], capture_output=True, text=True,
+                              "--workers", str(args.workers), "--order", args.order, "--embedder", args.embedder],
+                             capture_output=True, text=True,
                              env={**os.environ, "PYTHONUNBUFFERED": "1"})
         if out.returncode != 0:
             print(out.stderr[-2000:], file=sys.stderr)
