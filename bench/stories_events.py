@@ -148,8 +148,8 @@ def run_ecb(path, topics=None, embedder="wordllama", lead=80) -> dict:
             "per_topic": per_topic, "embed_seconds": embed_s, "cluster_seconds": seconds}
 
 
-def run_neus(path, limit=None, embedder="wordllama", lead=80) -> dict:
-    articles, gold = load_neus(path, limit)
+def run_pooled(articles, gold, embedder="wordllama", lead=80) -> dict:
+    """Every article clustered together and scored against its gold event (NeuS, BASIL)."""
     records, embed_s = build_records(articles, embedder, lead)
     started = time.perf_counter()
     pred = cluster(records, embedder)
@@ -157,17 +157,14 @@ def run_neus(path, limit=None, embedder="wordllama", lead=80) -> dict:
     return {"articles": len(articles), "gold_events": len(set(gold.values())),
             "predicted_events": len(set(pred.values())), "pooled": scores(pred, gold), "embed_seconds": embed_s,
             "cluster_seconds": seconds}
+
+
+def run_neus(path, limit=None, embedder="wordllama", lead=80) -> dict:
+    return run_pooled(*load_neus(path, limit), embedder, lead)
 
 
 def run_basil(path, embedder="wordllama", lead=80) -> dict:
-    articles, gold = load_basil(path)
-    records, embed_s = build_records(articles, embedder, lead)
-    started = time.perf_counter()
-    pred = cluster(records, embedder)
-    seconds = time.perf_counter() - started
-    return {"articles": len(articles), "gold_events": len(set(gold.values())),
-            "predicted_events": len(set(pred.values())), "pooled": scores(pred, gold), "embed_seconds": embed_s,
-            "cluster_seconds": seconds}
+    return run_pooled(*load_basil(path), embedder, lead)
 
 
 def gate() -> dict[str, float]:
