@@ -108,14 +108,15 @@ def _stage(name: str, db: str, args: tuple, queue) -> None:
     elif name == "stories":
         from storydiff.stories import list_events, update_stories
 
-        summary = update_stories(store, workers=args[1])
+        summary = update_stories(store, workers=args[1], embedder=_embedder())
         detail = {"events": len(list_events(store, min_articles=2)), "reclustered": summary.reclustered}
     elif name == "group":
         # group-first: every article grouped on its names before any parse (update_stories(unanalysed="names"))
         from storydiff.stories import list_events, update_stories
 
         # as group_first: storylines are regrouped once, at the end of analysis-grouped
-        summary = update_stories(store, unanalysed="names", regroup_storylines=False, workers=args[1])
+        summary = update_stories(store, unanalysed="names", regroup_storylines=False, workers=args[1],
+                                 embedder=_embedder())
         detail = {"events": len(list_events(store, min_articles=2)), "reclustered": summary.reclustered}
     elif name == "analysis-grouped":
         # then analyse only the articles of multi-article events, regroup them on their analysis, and repeat until
@@ -131,7 +132,7 @@ def _stage(name: str, db: str, args: tuple, queue) -> None:
             done = analyze(store, workers=args[1], only=todo).analyzed
             analysed += done
             cpu_mid, wall_mid = _cpu(), time.perf_counter()
-            update_stories(store, unanalysed="names", regroup_storylines=False, workers=args[1])
+            update_stories(store, unanalysed="names", regroup_storylines=False, workers=args[1], embedder=_embedder())
             stories_cpu += _cpu() - cpu_mid
             per_round.append([done, round(wall_mid - wall, 1), round(cpu_mid - cpu, 1),
                               round(time.perf_counter() - wall_mid, 1), round(_cpu() - cpu_mid, 1)])
@@ -160,6 +161,11 @@ def _stage(name: str, db: str, args: tuple, queue) -> None:
     cpu = _cpu()
     queue.put({"stage": name, "seconds": round(seconds, 2), "cpu_s": round(cpu, 1), "peak_rss_mb": round(peak / 1024, 1),
                **detail})
+
+
+def _embedder() -> str:
+    """The stories stage's embedder in a spawned stage process (``--embedder``, passed through the environment)."""
+    return os.environ.get("STORYDIFF_BENCH_EMBEDDER", "wordllama")
 
 
 def machine_busy_s() -> float:
@@ -239,11 +245,13 @@ def main() -> int:
     parser.add_argument("--from-stores", help="run --stages on copies of the stores kept in this folder")
     parser.add_argument("--start-from", help="with --incremental: grow a copy of this kept store (its articles must be "
                         "the first ones of DATA) instead of an empty one")
+    parser.add_argument("--embedder", default="wordllama", help="the stories stage's article embedder")
     parser.add_argument("--linked", action="store_true",
                         help="group first: also analyse the articles alone in their event that have a pair at the "
                              "event threshold (articles_to_analyze(linked=True), group_first(linked=True))")
     args = parser.parse_args()
     os.environ["STORYDIFF_BENCH_LINKED"] = "1" if args.linked else "0"  # read by the spawned stage processes
+    os.environ["STORYDIFF_BENCH_EMBEDDER"] = args.embedder
     stages = args.stages.split(",")
     tmp = tempfile.TemporaryDirectory()
     report = {"data": args.data, "workers": args.workers, "incremental": args.incremental, "sizes": []}
