@@ -527,6 +527,10 @@ def test_wordllama_adapter_is_the_shipped_map_trained_on_training_parts_only_and
     np.savez(tmp_path / "bad.npz", weights=np.eye(128, dtype=np.float16), meta=np.array(json.dumps({"sha256": "x"})))
     with pytest.raises(ValueError, match="128"):
         WordLlamaEmbedder(adapter=tmp_path / "bad.npz")
+    from storydiff.errors import MissingDependency
+
+    with pytest.raises(MissingDependency, match="train_adapter.py"):
+        WordLlamaEmbedder(adapter=tmp_path / "missing.npz")
     assert ADAPTER_FILE.is_file() and ADAPTER_FILE.stat().st_size < 200_000
 
 

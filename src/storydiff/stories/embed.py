@@ -71,6 +71,9 @@ def load_adapter(path: str | Path = ADAPTER_FILE) -> tuple[np.ndarray, dict]:
     """The adapter's matrix (float32) and what it was trained on and with (``meta``: settings, data, sha256)."""
     import json
 
+    if not Path(path).is_file():
+        raise MissingDependency(f"no WordLlama adapter at {path}: reinstall storydiff (it ships one), write one with "
+                                "scripts/train_adapter.py, or use --embedder wordllama-plain")
     with np.load(path) as stored:
         return stored["weights"].astype(np.float32), json.loads(str(stored["meta"]))
 
