@@ -9,7 +9,8 @@ Usage::
 ``content_original``). Each size runs in a fresh process (so its peak memory is its own) on a fresh SQLite store:
 
 1. the first N articles go through the real ingest map (``prepare_record``) and are written with ``write_batch``
-   (not timed: that is the ingest stage, see bench/README.md);
+   (not timed: that is the ingest stage, see bench/README.md), in a process of their own (since 2026-12-07: the
+   memory of reading and preparing them used to stay in the measuring process and counted in its peak);
 2. **no spaCy**: the analysis stage is too slow for 37k articles on 2 cores, so each article's
    :class:`StoryFeatures` is computed by :func:`storydiff.stories.features.name_features` -- capitalised word
    runs as names (weighted like entities: count and lead), no facts, no happening dates -- and written with
@@ -104,39 +105,65 @@ def _reset_hwm() -> None:
         pass
 
 
-def run_size(path: str, size: int | None, add: int, workers: int, order: str = "file",
-             embedder: str = "wordllama") -> dict:
-    from storydiff.store.sqlite import SQLiteStore
-    from storydiff.stories import update_stories
+def _put(store, batch) -> None:
     from storydiff.stories.features import NAMES_VERSION, name_features
+
+    for i in range(0, len(batch), 512):
+        chunk = batch[i:i + 512]
+        store.write_batch(store.begin_run("bench", []), chunk, {}, {}, [], [])
+        store.write_story_features([(a.id, a.text_hash, NAMES_VERSION, name_features(a).to_json()) for a in chunk])
+
+
+def _build(path: str, size: int | None, add: int, workers: int, order: str, db: str, extra_file: str) -> None:
+    """Write the first ``size`` articles to the store ``db`` and pickle the ``add`` after them to ``extra_file``
+    (in its own process, so that the memory of reading and preparing them is not counted in the update's peak)."""
+    import pickle
+
+    from storydiff.store.sqlite import SQLiteStore
 
     articles = load(path, None if size is None else size + add, workers, order)
     base, extra = (articles[:-add], articles[-add:]) if add else (articles, [])
+    store = SQLiteStore(db)
+    _put(store, base)
+    store.close()
+    with open(extra_file, "wb") as handle:
+        pickle.dump(extra, handle)
+
+
+def run_size(path: str, size: int | None, add: int, workers: int, order: str = "file",
+             embedder: str = "wordllama") -> dict:
+    import multiprocessing
+    import pickle
+
+    from storydiff.store.sqlite import SQLiteStore
+    from storydiff.stories import update_stories
+
     with tempfile.TemporaryDirectory() as tmp:
-        store = SQLiteStore(Path(tmp) / "scale.db")
-
-        def put(batch):
-            for i in range(0, len(batch), 512):
-                chunk = batch[i:i + 512]
-                store.write_batch(store.begin_run("bench", []), chunk, {}, {}, [], [])
-                store.write_story_features([(a.id, a.text_hash, NAMES_VERSION, name_features(a).to_json())
-                                            for a in chunk])
-
-        put(base)
+        db, extra_file = str(Path(tmp) / "scale.db"), str(Path(tmp) / "extra.pickle")
+        builder = multiprocessing.get_context("spawn").Process(
+            target=_build, args=(path, size, add, workers, order, db, extra_file))
+        builder.start()
+        builder.join()
+        if builder.exitcode != 0:
+            raise RuntimeError(f"building the store of {size or 'all'} articles failed ({builder.exitcode})")
+        store = SQLiteStore(db)
+        base = store.count_articles()
         _reset_hwm()
         started, cpu = time.perf_counter(), time.process_time()
         first = update_stories(store, embedder=embedder)
         seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
         peak = _hwm_mb()
-        put(extra)
+        with open(extra_file, "rb") as handle:
+            extra = pickle.load(handle)
+        _put(store, extra)
         started, cpu = time.perf_counter(), time.process_time()
         second = update_stories(store, embedder=embedder)
         add_seconds, add_cpu = time.perf_counter() - started, time.process_time() - cpu
         sizes = [n for (n,) in store.conn.execute(
             "SELECT COUNT(*) FROM event_members GROUP BY event_id")]
         store.close()
-    return {"articles": len(base), "seconds": seconds, "cpu_seconds": cpu_seconds, "peak_rss_mb": peak,
-            "per_1k_s": 1000 * seconds / len(base), "load": os.getloadavg()[0],
+    return {"articles": base, "seconds": seconds, "cpu_seconds": cpu_seconds, "peak_rss_mb": peak,
+            "per_1k_s": 1000 * seconds / base, "load": os.getloadavg()[0],
             "events": first.events, "multi_article_events": sum(1 for n in sizes if n >= 2),
             "largest_event": max(sizes) if sizes else 0, "storylines": first.storylines,
             "added": len(extra), "add_seconds": add_seconds, "add_cpu_seconds": add_cpu,
