@@ -1123,6 +1123,34 @@ def test_pairs_scored_in_a_pool_are_those_of_one_process(tmp_path, corpus, monke
     assert got[1][0] and got[1] == got[2]
 
 
+@pytest.mark.parametrize("parts", [1, 2, 3])
+def test_pairs_cut_by_candidate_keep_every_pair_once(parts):
+    from storydiff.stories import _split_by_candidate
+
+    rng = random.Random(parts)
+    ids = [f"a{n:03d}" for n in range(60)]
+    cands = {q: rng.sample([c for c in ids if c != q], rng.randint(0, 12)) for q in ids[:20]}
+    tasks = _split_by_candidate(cands, parts)
+    pairs = [(q, c) for task in tasks for q, found in task.items() for c in found]
+    assert sorted(pairs) == sorted((q, c) for q, found in cands.items() for c in found)  # each pair once
+    assert len(tasks) == parts and all(tasks)
+    # a candidate is read by one task only (what the cut is for), whatever query found it
+    owner = {c: k for k, task in enumerate(tasks) for found in task.values() for c in found}
+    assert all(owner[c] == k for k, task in enumerate(tasks) for found in task.values() for c in found)
+    assert _split_by_candidate(cands, parts) == tasks
+    assert _split_by_candidate({}, parts) == []
+
+
+def test_an_update_restores_the_garbage_collector_thresholds(tmp_path, corpus):
+    import gc
+
+    before = gc.get_threshold()
+    with SQLiteStore(tmp_path / "gc.db") as store:
+        add(store, corpus, {a.id for a in corpus[0][:4]})
+        update_stories(store)
+    assert gc.get_threshold() == before
+
+
 def test_per_article_maps_read_their_own_inputs_in_a_pool(tmp_path, corpus, monkeypatch):
     """With workers, each worker reads its chunk (articles, analyses) from the store by its URL: vectors, words and
     features come out exactly as in one process, for the name-only features too; a store in memory is read here."""
