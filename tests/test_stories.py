@@ -825,16 +825,18 @@ def _linked_records(spec):
     return events, records
 
 
-@pytest.mark.parametrize("chunk", [1, 2048])
+@pytest.mark.parametrize("chunk, kept, batch", [(1, 1, 1), (2, 3, 2), (2048, 8192, 512)])
 @pytest.mark.parametrize("fresh", [set(), {"E"}, {"A", "C"}, {"A", "B", "C", "D", "E", "F"}])
-def test_event_links_read_from_an_earlier_pass_equal_links_found_again(fresh, chunk, monkeypatch):
+def test_event_links_read_from_an_earlier_pass_equal_links_found_again(fresh, chunk, kept, batch, monkeypatch):
     """The links of events kept from an earlier pass, read back, with those of the fresh events found now (a chunk
-    of them at a time), give every event the links finding them all again gives -- whatever the order events are
-    asked for in."""
+    of them at a time, keeping only some profiles between chunks, making them a batch at a time), give every event
+    the links finding them all again gives -- whatever the order events are asked for in."""
     import storydiff.stories.storylines
     from storydiff.stories.storylines import EventLinks
 
     monkeypatch.setattr(storydiff.stories.storylines, "PRIME_CHUNK", chunk)
+    monkeypatch.setattr(storydiff.stories.storylines, "PROFILES_KEPT", kept)
+    monkeypatch.setattr(storydiff.stories.storylines, "PROFILE_BATCH", batch)
 
     # A-B-C-D share an actor (linked along the article pairs); E shares none with its candidate D (no link); F has
     # no pair with anything

@@ -25,6 +25,10 @@ from .features import load_rules
 
 #: Fresh events whose links are found at once when a storyline pass starts (bounds the pairs held in memory).
 PRIME_CHUNK = 2048
+#: Event profiles kept between chunks of fresh events (see :meth:`EventLinks._forget_profiles`).
+PROFILES_KEPT = 8192
+#: Events whose articles' records are read at once to make their profiles.
+PROFILE_BATCH = 512
 
 
 def _make_profile(records: Sequence[ArticleRecord]) -> tuple:
@@ -78,6 +82,10 @@ def link_profiles(pa: tuple, pb: tuple, rules: dict | None = None) -> dict | Non
     if score < rules["storyline_threshold"]:
         return None
     return {"score": round(score, 4), "actors": [da[k] for k in actors[:6]]}
+
+
+#: What a storyline reads of its events' records (:func:`describe_storyline`, :func:`_when`).
+STORYLINE_FIELDS = ("title", "date", "published")
 
 
 def storyline_id(event_ids: Sequence[str]) -> str:
@@ -149,24 +157,55 @@ class EventLinks:
         self._checked: dict[tuple[str, str], dict | None] = {}
         # an event's profile (centroid, words, names), not its articles' records: what memory holds per event
         self._profiles: dict[str, tuple | None] = {}
+        # when each event's profile was last used (the chunk of fresh events being linked): _forget_profiles
+        self._used: dict[str, int] = {}
+        self._generation = 0
+
+    def _remember(self, events: dict[str, Event]) -> None:
+        """Keep what a storyline shows of each event (:func:`describe_storyline`), not its record's evidence: after a
+        first run every event is fresh, and their full records were held to the end of the pass."""
+        for e, ev in events.items():
+            self.known[e] = Event(ev.id, ev.members, {k: ev.record.get(k) for k in STORYLINE_FIELDS})
 
     def event(self, event_id: str) -> Event:
         if event_id not in self.known:
-            self.known.update(self._events([event_id]))
+            self._remember(self._events([event_id]))
         return self.known[event_id]
 
+    def _forget_profiles(self) -> None:
+        """Keep the ``PROFILES_KEPT`` profiles used last: the next chunk of fresh events (in time order) needs mostly
+        the partners of the chunks just before it, published around the same time. Memory then holds a bounded
+        number of profiles rather than one per event of the store (all are fresh after a first run); a profile let
+        go and needed again is made again, the same."""
+        if len(self._profiles) > PROFILES_KEPT:
+            recent = sorted(self._profiles, key=lambda e: (-self._used.get(e, -1), e))[:PROFILES_KEPT]
+            self._profiles = {e: self._profiles[e] for e in recent}
+
+    def _in_time_order(self, event_ids: list[str]) -> list[str]:
+        """``event_ids`` by when their first article was published (then by id): an event's partners are published
+        around it (the candidate window), so chunks of events in this order share most of them."""
+        missing = [e for e in event_ids if e not in self.known]
+        if missing:
+            self._remember(self._events(missing))
+        return sorted(event_ids, key=lambda e: (self.known[e].record.get("published") or "" if e in self.known
+                                                else "", e))
+
     def _load_profiles(self, event_ids: Iterable[str]) -> None:
-        """Profiles of the events not yet profiled, from one read of their articles' records (then let go)."""
+        """Profiles of the events not yet profiled, from one read of their articles' records (then let go), a batch
+        of ``PROFILE_BATCH`` events at a time: the records are what a profile is made from, not what is kept."""
         missing = sorted({e for e in event_ids if e not in self._profiles})
         if not missing:
             return
         unknown = [e for e in missing if e not in self.known]
         if unknown:
-            self.known.update(self._events(unknown))
-        records = self._records(sorted({a for e in missing for a in self.event(e).article_ids}))
-        for e in missing:
-            mine = [records[a] for a in self.event(e).article_ids if a in records]
-            self._profiles[e] = _make_profile(mine) if mine else None
+            self._remember(self._events(unknown))
+        for i in range(0, len(missing), PROFILE_BATCH):
+            batch = missing[i:i + PROFILE_BATCH]
+            records = self._records(sorted({a for e in batch for a in self.event(e).article_ids}))
+            for e in batch:
+                mine = [records[a] for a in self.event(e).article_ids if a in records]
+                self._profiles[e] = _make_profile(mine) if mine else None
+            del records
 
     def __call__(self, event_ids: Sequence[str]) -> dict[str, list[tuple[str, float]]]:
         if self._stored is None:
@@ -175,9 +214,11 @@ class EventLinks:
             # in chunks, so that the pairs read at once stay bounded (a store migrated from before kept links has
             # every event fresh); a link between two chunks is found once and given to both
             self._fresh_links = {}
-            fresh = sorted(self._fresh)
+            fresh = self._in_time_order(sorted(self._fresh))
             for i in range(0, len(fresh), PRIME_CHUNK):
                 self._fresh_links.update(self._find(fresh[i:i + PRIME_CHUNK]))
+                self._generation += 1
+                self._forget_profiles()
             self._profiles, self._checked = {}, {}   # only finding links needs them, and nothing is found after
             for (x, y), link in self.found.items():
                 for here, there in ((x, y), (y, x)):
@@ -203,7 +244,7 @@ class EventLinks:
         """The links of ``event_ids``, found from their articles' pairs and the events' profiles."""
         missing = [e for e in event_ids if e not in self.known]
         if missing:
-            self.known.update(self._events(missing))
+            self._remember(self._events(missing))
         articles = sorted({a for e in event_ids if e in self.known for a in self.known[e].article_ids})
         pairs = self._pairs(articles)
         partners = sorted({x for a, b, _ in pairs for x in (a, b)})
@@ -213,6 +254,9 @@ class EventLinks:
                              if a in owner and b in owner and owner[a] != owner[b]
                              and (owner[a] in out or owner[b] in out)})
         self._load_profiles(e for pair in candidates if pair not in self._checked for e in pair)
+        for pair in candidates:
+            for e in pair:
+                self._used[e] = self._generation
         for x, y in candidates:
             if (x, y) not in self._checked:
                 px, py = self._profiles[x], self._profiles[y]
