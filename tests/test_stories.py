@@ -333,6 +333,25 @@ def test_score_pairs_equals_score_matrix(stories_store, corpus):
     assert full.max() > 0.75 > full.min()  # pairs on both sides of the event threshold
 
 
+def test_part_scores_are_each_parts_own_whatever_is_scored_with_it(stories_store, corpus):
+    # clustering scores the parts of a batch in one call: a part's matrix equals its score_matrix, and is exactly
+    # the same scored alone or with other parts (so events do not depend on how parts are batched)
+    from storydiff.stories.events import part_scores
+
+    records = sorted(load_records(stories_store, [a.id for a in corpus[0]]).values(), key=lambda r: r.article_id)
+    assert len(records) > 10
+    parts = [records[0:5], records[5:6], records[6:9], records[9:]]
+    together = part_scores(parts)
+    assert together[1] is None and part_scores([]) == []
+    for part, matrix in zip(parts, together):
+        if len(part) < 2:
+            continue
+        assert np.array_equal(matrix, matrix.T)
+        assert np.allclose(matrix, score_matrix(part), atol=1e-5)
+        assert np.array_equal(part_scores([part])[0], matrix)
+        assert np.array_equal(part_scores([list(reversed(part))])[0], matrix)   # records sorted by id first
+
+
 def test_a_pair_scores_exactly_the_same_in_any_batch():
     # what chunked and parallel candidate scoring rely on: the score of (a, b) does not depend on the other records
     # scored with them (sparse products sum the shared keys in one order); records sharing many words and names

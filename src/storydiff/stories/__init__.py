@@ -47,7 +47,8 @@ import numpy as np
 from ..errors import StorydiffError
 from .embed import DEFAULT_EMBEDDER, article_terms, embed_articles, load_embedder
 from .events import (ArticleRecord, Decision, Event, EventParts, affected_articles, cluster_events, cluster_unit,
-                     decision_units, describe_event, edges_by_article, find_edges, published_day, search_candidates)
+                     decision_units, describe_event, edges_by_article, find_edges, published_day, search_candidates,
+                     units_scores)
 from .features import FEATURES_VERSION, NAMES_VERSION, StoryFeatures, load_rules, name_features, story_features
 from .index import VectorIndex
 from .storylines import EventLinks
@@ -221,10 +222,11 @@ def _cluster_task(store, rules: dict, cache: dict, task):
     units, parts, decisions, present = task
     records = _records(store, present, cache)
     by_article = edges_by_article(store.story_links(present))
+    scores = units_scores(units, parts, records, rules)
     events = []
     for unit in units:
         relevant = [d for d in decisions if set(d.linked) & set(unit)]
-        for members in cluster_unit(unit, parts, records, decisions, rules):
+        for members in cluster_unit(unit, parts, records, decisions, rules, scores=scores):
             events.append(describe_event(members, records, by_article, relevant, rules))
     return events, records
 
