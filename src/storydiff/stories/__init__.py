@@ -355,7 +355,8 @@ def _fewer_collections():
     """Collect garbage less often while an update builds and lets go of many records (and so in the worker
     processes it forks). The records hold no reference cycles, yet every ~700 allocations start a collection, and
     the full ones walk every object held: about a tenth of the CPU of a +1,000 update into the 36,554-article store
-    (in one process: 35.6-36.2 CPU s, against 31.9-32.7 with these thresholds; bench/STORIES.md). Cycles are still collected, after 100,000 allocations instead of 700."""
+    (in one process: 35.6-36.2 CPU s, against 31.9-32.7 with these thresholds; bench/README.md). Cycles are still
+    collected, after 100,000 allocations instead of 700."""
     old = gc.get_threshold()
     gc.set_threshold(*GC_THRESHOLDS)
     try:
@@ -547,8 +548,9 @@ def _split_by_candidate(cands: dict[str, list[str]], parts: int) -> list[dict[st
     """The pairs ``{query: [candidate, ...]}`` of one chunk in ``parts`` tasks, cut by candidate (a stable hash of its
     id), not by query: a chunk's queries were published close together and share most of their candidates, so
     cutting by query had each worker read most of the same records (the pair scoring of a +1,000 update into the
-    36,554-article store on 2 workers: 15.2 CPU s, against 12.6 cut by candidate). Each task reads its share of the candidates and the queries it pairs them with; a pair is in
-    exactly one task, and scores the same in any (the edges do not depend on the cut)."""
+    36,554-article store on 2 workers: 15.2 CPU s, against 12.6 cut by candidate). Each task reads its share of the
+    candidates and the queries it pairs them with; a pair is in exactly one task, and scores the same in any (the
+    edges do not depend on the cut)."""
     if parts <= 1:
         return [cands] if cands else []
     tasks: list[dict[str, list[str]]] = [{} for _ in range(parts)]
