@@ -32,7 +32,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pipeline import copy_store  # noqa: E402
+from pipeline import _cpu, copy_store  # noqa: E402
+from stories_scaling import _reset_hwm  # noqa: E402
 
 #: What the digest covers, each read in a fixed order.
 DIGEST = [("edges", "SELECT a, b, score FROM story_edges ORDER BY a, b"),
@@ -40,11 +41,6 @@ DIGEST = [("edges", "SELECT a, b, score FROM story_edges ORDER BY a, b"),
           ("events", "SELECT id, date, record FROM events ORDER BY id"),
           ("storylines", "SELECT * FROM storylines ORDER BY 1"),
           ("links", "SELECT * FROM event_links ORDER BY 1, 2")]
-
-
-def _cpu() -> float:
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _memory() -> dict[str, int]:
@@ -110,8 +106,7 @@ def run_once(store_path: str, workers: int, embedder: str, from_scratch: bool, f
                  (stories, "update_storylines", wrap(stories, "update_storylines", before="clustering and writing",
                                                      after="storylines"))]
     try:
-        with open("/proc/self/clear_refs", "w") as handle:   # VmHWM from here
-            handle.write("5")
+        _reset_hwm()   # VmHWM from here
         with open_store(db) as store:
             mark("start")
             summary = stories.update_stories(store, workers=workers, embedder=embedder)

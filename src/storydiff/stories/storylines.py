@@ -161,15 +161,17 @@ class EventLinks:
         self._used: dict[str, int] = {}
         self._generation = 0
 
-    def _remember(self, events: dict[str, Event]) -> None:
-        """Keep what a storyline shows of each event (:func:`describe_storyline`), not its record's evidence: after a
-        first run every event is fresh, and their full records were held to the end of the pass."""
-        for e, ev in events.items():
-            self.known[e] = Event(ev.id, ev.members, {k: ev.record.get(k) for k in STORYLINE_FIELDS})
+    def _remember(self, event_ids: Iterable[str]) -> None:
+        """Read the events not known yet, and keep what a storyline shows of each (:func:`describe_storyline`), not
+        its record's evidence: after a first run every event is fresh, and their full records were held to the end
+        of the pass."""
+        missing = [e for e in event_ids if e not in self.known]
+        if missing:
+            for e, ev in self._events(missing).items():
+                self.known[e] = Event(ev.id, ev.members, {k: ev.record.get(k) for k in STORYLINE_FIELDS})
 
     def event(self, event_id: str) -> Event:
-        if event_id not in self.known:
-            self._remember(self._events([event_id]))
+        self._remember([event_id])
         return self.known[event_id]
 
     def _forget_profiles(self) -> None:
@@ -184,9 +186,7 @@ class EventLinks:
     def _in_time_order(self, event_ids: list[str]) -> list[str]:
         """``event_ids`` by when their first article was published (then by id): an event's partners are published
         around it (the candidate window), so chunks of events in this order share most of them."""
-        missing = [e for e in event_ids if e not in self.known]
-        if missing:
-            self._remember(self._events(missing))
+        self._remember(event_ids)
         return sorted(event_ids, key=lambda e: (self.known[e].record.get("published") or "" if e in self.known
                                                 else "", e))
 
@@ -196,9 +196,7 @@ class EventLinks:
         missing = sorted({e for e in event_ids if e not in self._profiles})
         if not missing:
             return
-        unknown = [e for e in missing if e not in self.known]
-        if unknown:
-            self._remember(self._events(unknown))
+        self._remember(missing)
         for i in range(0, len(missing), PROFILE_BATCH):
             batch = missing[i:i + PROFILE_BATCH]
             records = self._records(sorted({a for e in batch for a in self.event(e).article_ids}))
@@ -242,9 +240,7 @@ class EventLinks:
 
     def _find(self, event_ids: Sequence[str]) -> dict[str, list[tuple[str, float]]]:
         """The links of ``event_ids``, found from their articles' pairs and the events' profiles."""
-        missing = [e for e in event_ids if e not in self.known]
-        if missing:
-            self._remember(self._events(missing))
+        self._remember(event_ids)
         articles = sorted({a for e in event_ids if e in self.known for a in self.known[e].article_ids})
         pairs = self._pairs(articles)
         partners = sorted({x for a, b, _ in pairs for x in (a, b)})
