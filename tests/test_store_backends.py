@@ -390,6 +390,25 @@ def test_story_decisions_and_vectors_on_both(any_store):
     assert store.story_edges(ids) == []
 
 
+def test_story_rows_follow_the_terms_and_features_they_are_made_from(any_store):
+    # a scoring row is kept until the terms (story_vectors) or features it was made from are written again
+    store = any_store
+    ingest([str(SEEDS)], store, workers=1)
+    ids = sorted(r.id for r in store.list_articles())[:3]
+    hashes = {a: m[3] for a, m in store.article_meta(ids).items()}
+    store.write_story_vectors([(a, hashes[a], "m", bytes([n]) * 8, "{}") for n, a in enumerate(ids)])
+    assert store.story_rows_missing() == []                      # no features yet: nothing to score
+    store.write_story_features([(a, hashes[a], "v", "{}") for a in ids[:2]])
+    assert store.story_rows_missing() == ids[:2]
+    store.write_story_rows([(a, b"row-" + a.encode()) for a in ids[:2]])
+    assert store.story_rows_missing() == []
+    assert sorted(store.story_rows(ids)) == [(a, bytes([n]) * 8, b"row-" + a.encode()) for n, a in enumerate(ids[:2])]
+    store.write_story_features([(ids[0], hashes[ids[0]], "v2", "{}")])      # features written again
+    store.write_story_vectors([(ids[1], hashes[ids[1]], "m2", b"\x09" * 8, "{}")])   # vector and terms again
+    assert store.story_rows_missing() == ids[:2]
+    assert list(store.story_rows(ids)) == []
+
+
 def test_export_agrees(both, tmp_path):
     from storydiff.export import export_store
     lite, pg = both

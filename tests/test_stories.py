@@ -983,7 +983,7 @@ def test_storylines_regroup_around_the_links_of_a_replaced_event(tmp_path, monke
     # A-B 0.9, B-C 0.7, C-D 0.7: one group of four, over max_storyline (3): cut at 0.8 -> storyline {A, B};
     # once D has gone, {A, B, C} fits at the base cut (0.6)
     table = {("a", "b"): 0.9, ("b", "c"): 0.7, ("c", "d"): 0.7}
-    monkeypatch.setattr(storydiff.stories, "load_records", lambda store, ids: {a: a for a in ids})
+    monkeypatch.setattr(storydiff.stories, "load_records", lambda store, ids, **kw: {a: a for a in ids})
     monkeypatch.setattr(lines, "_make_profile", lambda records: tuple(sorted(records)))
     monkeypatch.setattr(lines, "link_profiles", lambda pa, pb, rules=None: (
         {"score": table[(pa[0], pb[0])], "actors": ["Amara Voss"]} if (pa[0], pb[0]) in table else None))
@@ -1015,13 +1015,14 @@ def test_per_article_maps_in_a_pool_give_what_one_process_gives(tmp_path, corpus
     import storydiff.stories
 
     monkeypatch.setattr(storydiff.stories, "BATCH", 2)
-    started = []
     real = storydiff.stories._MapPool.__enter__
     monkeypatch.setattr(storydiff.stories._MapPool, "__enter__", lambda self: started.append(self._pool) or real(self))
     articles = corpus[0]
     half = {a.id for a in articles[: len(articles) // 2]}
     out = []
+    pools = {}
     for workers in (1, 2):
+        pools[workers] = started = []
         with SQLiteStore(tmp_path / f"w{workers}.db") as store:
             add(store, corpus, half)                                       # analysed: features from the analysis
             store.write_batch(store.begin_run("test", []), [a for a in articles if a.id not in half], {}, {}, [], [])
@@ -1031,7 +1032,7 @@ def test_per_article_maps_in_a_pool_give_what_one_process_gives(tmp_path, corpus
                         _storylines(store), summary.embedded, summary.featured))
     assert out[0] == out[1]
     assert out[0][4] == len(articles) and out[0][5] == len(articles)
-    assert started[0] is None and started[1] is not None          # one process, then a pool
+    assert all(p is None for p in pools[1]) and pools[2][0] is not None      # one process, then a pool
 
 
 def test_an_event_whose_article_changed_is_rewritten_even_if_it_looks_the_same(stories_store, corpus):
@@ -1305,3 +1306,65 @@ def test_storyline_title_comes_from_the_largest_event_with_a_title(titles, expec
     _, record, ordered = describe_storyline(["ev1", "ev2"], by_id, {("ev1", "ev2"): {"score": 0.7, "actors": ["A"]}})
     assert record["title"] == expected
     assert ordered == ["ev1", "ev2"]
+
+
+def test_scoring_rows_are_stored_by_the_update_and_score_as_the_records(stories_store, corpus):
+    # the update stores every article's scoring row; read back (load_rows, or with the records) it is byte for byte
+    # the row made from the record, and pairs score exactly as from records that make their rows themselves
+    from storydiff.stories import load_rows
+    from storydiff.stories.rows import encode_row
+
+    ids = [a.id for a in corpus[0]]
+    assert stories_store.story_rows_missing() == []
+    records = sorted(load_records(stories_store, ids).values(), key=lambda r: r.article_id)
+    rows = load_rows(stories_store, ids)
+    assert all(r.row is not None for r in records) and sorted(rows) == [r.article_id for r in records]
+    for r in records:
+        assert rows[r.article_id].to_bytes() == r.row.to_bytes() == encode_row(r).to_bytes()
+    bare = sorted(load_records(stories_store, ids, rows=False).values(), key=lambda r: r.article_id)
+    assert all(r.row is None for r in bare)
+    n = len(records)
+    first, second = zip(*[(i, j) for i in range(n) for j in range(i + 1, n)])
+    from_rows = score_pairs([rows[r.article_id] for r in records], first, second, both=True)
+    from_records = score_pairs(bare, first, second, both=True)
+    assert all(np.array_equal(a, b) for a, b in zip(from_rows, from_records))
+    assert from_rows[0].max() > 0.75 > from_rows[0].min()
+
+
+def test_scoring_row_sections_table():
+    import datetime
+
+    # what each section of a row holds (rows.SECTIONS), with its negatives
+    from storydiff.stories.features import DateMention, StoryFeatures
+    from storydiff.stories.rows import PEOPLE, SECTIONS, decode_row, encode_row, key_hash, row_sections
+
+    entities = (("vincent jackson", "PERSON", 4.0, "Vincent Jackson"), ("~jackson", "PERSON", 2.0, "Jackson"),
+                ("jamal jackson", "PERSON", 1.0, "Jamal Jackson"), ("chargers", "ORG", 3.0, "Chargers"),
+                ("madonna", "PERSON", 5.0, "Madonna"))
+    when = DateMention("2009-01-12", "day", "on Monday", 10, 0)
+    features = StoryFeatures("a", None, None, entities, tallies=("169-1",), numbers=("count:2000",),
+                             measures=("count:pirates:23", "count:pirates:26"), dates=(when,), when=when)
+    record = ArticleRecord("a", np.ones(4, dtype=np.float32) / 2, {"arrested": 0.8, "receiver": 0.6}, features)
+    got = dict(zip(SECTIONS, row_sections(record)))
+    h = key_hash
+    assert got["terms"] == {h("arrested"): 0.8, h("receiver"): 0.6}
+    norm = (4.0 ** 2 + 2.0 ** 2 + 1.0 ** 2 + 3.0 ** 2 + 5.0 ** 2) ** 0.5
+    assert got["entities"] == pytest.approx({h(k): w / norm for k, _, w, _ in entities})
+    assert got["tallies"] == {h("169-1"): 1.0} and got["numbers"] == {h("count:2000"): 1.0}
+    assert got["measures"] == {h("count:pirates:23"): 1.0, h("count:pirates:26"): 1.0}
+    assert got["things"] == {h("count:pirates"): 1.0}                  # two counts of one thing: one key
+    # people: surnames of persons named in full, at the heaviest weight of any full name with that surname;
+    # not a surname alone ("~jackson"), not a single name ("madonna"), not an organisation
+    assert got["people"] == {h("jackson"): 4.0}
+    assert got["words"] == {h(w): 1.0 for w in ("vincent", "jackson", "jamal", "chargers", "madonna")}
+    row = encode_row(record)
+    assert row.when == datetime.date(2009, 1, 12).toordinal()
+    again = decode_row("a", record.vector.tobytes(), row.to_bytes())
+    assert again.to_bytes() == row.to_bytes() and list(again.counts) == [len(got[s]) for s in SECTIONS]
+    assert np.array_equal(again.section(PEOPLE)[0], [h("jackson")])
+    undated = encode_row(ArticleRecord("b", record.vector, {}, StoryFeatures("b", None, None)))
+    assert np.isnan(undated.when) and int(undated.counts.sum()) == 0
+    with pytest.raises(ValueError):
+        decode_row("a", record.vector.tobytes(), b"not a row")
+    # a stable hash (the same in every process): not Python's salted hash()
+    assert h("earthquake") == -8238502197779647374

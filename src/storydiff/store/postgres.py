@@ -433,6 +433,8 @@ class PostgresStore:
             for article_id, text_hash, model, vector, terms in rows:
                 old = conn.execute("DELETE FROM story_vectors WHERE article_id=%s RETURNING vkey",
                                    (article_id,)).fetchone()
+                if old:
+                    conn.execute("DELETE FROM story_rows WHERE article_id=%s", (article_id,))
                 new = conn.execute("INSERT INTO story_vectors(article_id, text_hash, model, vector, terms) "
                                    "VALUES (%s,%s,%s,%s,%s) RETURNING vkey",
                                    (article_id, text_hash, model, bytes(vector), terms)).fetchone()
@@ -503,6 +505,29 @@ class PostgresStore:
                 "INSERT INTO story_features(article_id, text_hash, version, record) VALUES (%s,%s,%s,%s) "
                 "ON CONFLICT (article_id) DO UPDATE SET text_hash = EXCLUDED.text_hash, version = EXCLUDED.version, "
                 "record = EXCLUDED.record", list(rows))
+            conn.execute("DELETE FROM story_rows WHERE article_id = ANY(%s)", ([r[0] for r in rows],))
+
+    def write_story_rows(self, rows: Sequence[tuple[str, bytes]]) -> None:
+        """Store ``(article_id, scoring_row)`` rows (stories/rows.py), replacing older ones."""
+        with self._write() as conn:
+            conn.cursor().executemany(
+                "INSERT INTO story_rows(article_id, row) VALUES (%s,%s) "
+                "ON CONFLICT (article_id) DO UPDATE SET row = EXCLUDED.row", [(a, bytes(r)) for a, r in rows])
+
+    def story_rows(self, ids: Iterable[str]) -> Iterator[tuple[str, bytes, bytes]]:
+        """``(article_id, vector, scoring_row)`` for the given articles that have a scoring row."""
+        for chunk in _chunks(list(ids), 500):
+            for aid, vector, row in self._q(
+                    "SELECT r.article_id, v.vector, r.row FROM story_rows r JOIN story_vectors v "
+                    "ON v.article_id = r.article_id WHERE r.article_id = ANY(%s) ORDER BY r.article_id", (chunk,)):
+                yield aid, bytes(vector), bytes(row)
+
+    def story_rows_missing(self) -> list[str]:
+        """Articles with a vector and features but no scoring row, by id."""
+        return [r[0] for r in self._q(
+            "SELECT v.article_id FROM story_vectors v JOIN story_features f ON f.article_id = v.article_id "
+            "WHERE NOT EXISTS (SELECT 1 FROM story_rows r WHERE r.article_id = v.article_id) "
+            "ORDER BY v.article_id")]
 
     def story_features(self, ids: Iterable[str]) -> dict[str, str]:
         """``{article_id: record_json}`` for the given articles that have features."""

@@ -6,6 +6,7 @@ import json
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
@@ -155,6 +156,19 @@ class SQLiteStore:
                              [(ln.a, ln.b, ln.kind, ln.similarity) for ln in links])
             conn.executemany("INSERT OR REPLACE INTO problems(locator, reason, detail, run_id) VALUES (?, ?, ?, ?)",
                              [(p.locator, p.reason, p.detail, run_id) for p in problems])
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    @contextmanager
+    def _immediate(self):
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT, rolled back on any error)."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -392,6 +406,7 @@ class SQLiteStore:
                 old = conn.execute("SELECT vkey FROM story_vectors WHERE article_id=?", (article_id,)).fetchone()
                 if old:
                     conn.execute("DELETE FROM story_vectors WHERE article_id=?", (article_id,))
+                    conn.execute("DELETE FROM story_rows WHERE article_id=?", (article_id,))
                 cur = conn.execute("INSERT INTO story_vectors(article_id, text_hash, model, vector, terms) "
                                    "VALUES (?,?,?,?,?)", (article_id, text_hash, model, vector, terms))
                 out[article_id] = (int(cur.lastrowid), old[0] if old else None)
@@ -463,9 +478,33 @@ class SQLiteStore:
         return out
 
     def write_story_features(self, rows: Sequence[tuple[str, str, str, str]]) -> None:
-        """Store ``(article_id, text_hash, version, record_json)`` rows, replacing older ones."""
-        self.conn.executemany("INSERT OR REPLACE INTO story_features(article_id, text_hash, version, record) "
-                              "VALUES (?,?,?,?)", list(rows))
+        """Store ``(article_id, text_hash, version, record_json)`` rows, replacing older ones (and the scoring
+        rows made from the older ones)."""
+        rows = list(rows)
+        with self._immediate() as conn:
+            conn.executemany("INSERT OR REPLACE INTO story_features(article_id, text_hash, version, record) "
+                             "VALUES (?,?,?,?)", rows)
+            conn.executemany("DELETE FROM story_rows WHERE article_id=?", [(r[0],) for r in rows])
+
+    def write_story_rows(self, rows: Sequence[tuple[str, bytes]]) -> None:
+        """Store ``(article_id, scoring_row)`` rows (stories/rows.py), replacing older ones."""
+        with self._immediate() as conn:
+            conn.executemany("INSERT OR REPLACE INTO story_rows(article_id, row) VALUES (?,?)", list(rows))
+
+    def story_rows(self, ids: Iterable[str]) -> Iterator[tuple[str, bytes, bytes]]:
+        """``(article_id, vector, scoring_row)`` for the given articles that have a scoring row."""
+        for chunk in _chunks(list(ids), 500):
+            yield from self.conn.execute(
+                "SELECT r.article_id, v.vector, r.row FROM story_rows r JOIN story_vectors v "
+                f"ON v.article_id = r.article_id WHERE r.article_id IN ({','.join('?' * len(chunk))})", chunk)
+
+    def story_rows_missing(self) -> list[str]:
+        """Articles with a vector and features but no scoring row (made, or written again, since the last
+        update), by id."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT v.article_id FROM story_vectors v JOIN story_features f ON f.article_id = v.article_id "
+            "WHERE NOT EXISTS (SELECT 1 FROM story_rows r WHERE r.article_id = v.article_id) "
+            "ORDER BY v.article_id")]
 
     def story_features(self, ids: Iterable[str]) -> dict[str, str]:
         """``{article_id: record_json}`` for the given articles that have features."""

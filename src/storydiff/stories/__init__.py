@@ -51,6 +51,7 @@ from .events import (ArticleRecord, Decision, Event, EventParts, affected_articl
                      units_scores)
 from .features import FEATURES_VERSION, NAMES_VERSION, StoryFeatures, load_rules, name_features, story_features
 from .index import VectorIndex
+from .rows import ScoringRow, decode_row, encode_row, row_of
 from .storylines import EventLinks
 
 BATCH = 256
@@ -195,16 +196,17 @@ def _in_worker(fn, task):
     return result
 
 
-def _records(store, ids: Iterable[str], cache: dict[str, ArticleRecord]) -> dict[str, ArticleRecord]:
+def _records(store, ids: Iterable[str], cache: dict[str, ArticleRecord], load=None) -> dict[str, ArticleRecord]:
     records = {a: cache[a] for a in ids if a in cache}
-    records.update(load_records(store, [a for a in ids if a not in records]))
+    records.update((load or load_records)(store, [a for a in ids if a not in records]))
     return records
 
 
 def _score_task(store, rules: dict, cache: dict, cands: dict[str, list[str]]):
     """The pairs at or above the storyline edge threshold between each query and its candidates (article ids);
-    and the records read, kept for the next task (queries in publication order share most candidates)."""
-    records = _records(store, sorted(set(cands) | {c for found in cands.values() for c in found}), cache)
+    and the scoring rows read, kept for the next task (queries in publication order share most candidates)."""
+    records = _records(store, sorted(set(cands) | {c for found in cands.values() for c in found}),
+                       {a: r for a, r in cache.items() if isinstance(r, ScoringRow)}, load_rows)
     queries = [records[q] for q in cands if q in records]
     found = {q: [records[c] for c in cs if c in records] for q, cs in cands.items()}
     return find_edges(queries, found, rules["storyline_edge_threshold"], rules), records
@@ -220,7 +222,7 @@ class _PartsOf(dict):
 def _cluster_task(store, rules: dict, cache: dict, task):
     """The events of a batch of units: ``task`` is ``(units, parts of their articles, decisions, ids present)``."""
     units, parts, decisions, present = task
-    records = _records(store, present, cache)
+    records = _records(store, present, {a: r for a, r in cache.items() if isinstance(r, ArticleRecord)})
     by_article = edges_by_article(store.story_links(present))
     scores = units_scores(units, parts, records, rules)
     events = []
@@ -289,19 +291,42 @@ def _chunks(items: list, size: int) -> Iterator[list]:
         yield items[i:i + size]
 
 
-def load_records(store, ids: Iterable[str]) -> dict[str, ArticleRecord]:
-    """The clustering records of the given articles (those with both a vector and features)."""
+def load_records(store, ids: Iterable[str], *, rows: bool = True) -> dict[str, ArticleRecord]:
+    """The clustering records of the given articles (those with both a vector and features). ``rows``: with their
+    stored scoring rows (:mod:`.rows`; a record without one makes it when first scored)."""
     ids = list(ids)
     feats = store.story_features(ids)
     meta = store.article_meta(ids)
+    stored = {aid: (vector, row) for aid, vector, row in store.story_rows(ids)} if rows else {}
     out = {}
     for aid, _, blob, terms in store.story_vectors(ids):
         if aid in feats:
             # words interned: they recur across articles, and a large update holds many records at once
             words = {intern(w): x for w, x in json.loads(terms).items()}
-            out[aid] = ArticleRecord(aid, np.frombuffer(blob, dtype=np.float32).copy(), words,
-                                     StoryFeatures.from_json(feats[aid]), (meta.get(aid) or (None,))[0])
+            vector = np.frombuffer(blob, dtype=np.float32).copy()
+            row = decode_row(aid, *stored[aid]) if aid in stored else None
+            out[aid] = ArticleRecord(aid, vector, words, StoryFeatures.from_json(feats[aid]),
+                                     (meta.get(aid) or (None,))[0], row)
     return out
+
+
+def load_rows(store, ids: Iterable[str]) -> dict[str, ScoringRow]:
+    """The scoring rows (:mod:`.rows`) of the given articles that have a vector and features: what scoring their
+    pairs reads (no strings; ~3 KB an article). Rows the store lacks are made from the records."""
+    ids = list(ids)
+    out = {aid: decode_row(aid, vector, row) for aid, vector, row in store.story_rows(ids)}
+    missing = [a for a in ids if a not in out]
+    if missing:
+        out.update((aid, row_of(r)) for aid, r in load_records(store, missing, rows=False).items())
+    return out
+
+
+def _read_records(store, ids: list[str]) -> list[ArticleRecord]:
+    return list(load_records(store, ids, rows=False).values())
+
+
+def _row_blobs(records: list[ArticleRecord]) -> list[tuple[str, bytes]]:
+    return [(r.article_id, encode_row(r).to_bytes()) for r in records]
 
 
 def _decisions(store) -> list[Decision]:
@@ -430,6 +455,10 @@ def _update_stories(store, embedder, rules, reconsider, on_progress, unanalysed,
                  write_vectors)
         pool.run(list(_chunks(pending_features, BATCH)), _read_analysed, _feature_rows, write_features)
         pool.run(list(_chunks(named, BATCH)), _read_articles, _name_rows, write_features)
+    # the scoring rows of the articles whose terms or features were written (or of a store made before them)
+    rowless = store.story_rows_missing()
+    with _MapPool(store, workers, -(-len(rowless) // BATCH)) as pool:
+        pool.run(list(_chunks(rowless, BATCH)), _read_records, _row_blobs, store.write_story_rows)
     ready = set(store.story_ready_ids())
     clustered = store.events_of(sorted(ready))
     changed = (changed & ready) | (ready - set(clustered))
@@ -594,7 +623,8 @@ def update_storylines(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | 
 
     links = EventLinks(lambda ids: _stored_events(store, ids), store.events_of,
                        lambda ids: store.story_links(ids, rules["storyline_edge_threshold"]),
-                       lambda ids: load_records(store, ids), rules, stored=store.event_links, fresh=fresh)
+                       lambda ids: load_records(store, ids, rows=False), rules, stored=store.event_links,
+                       fresh=fresh)
     parts = EventParts(links, rules, threshold=rules["storyline_threshold"], limit=rules["max_storyline"])
     stored_lines: dict[str, list[str]] = {}
 
@@ -798,6 +828,6 @@ def pin_article(store, article_id: str, event: str, *, note: str = "", embedder:
 
 
 __all__ = ["update_stories", "StoriesSummary", "StoriesError", "list_events", "list_storylines", "timeline",
-           "merge_events", "split_event", "pin_article", "load_records", "cluster_events", "ArticleRecord",
+           "merge_events", "split_event", "pin_article", "load_records", "load_rows", "cluster_events", "ArticleRecord",
            "Decision", "Event", "story_features", "StoryFeatures", "articles_to_analyze", "name_features",
            "group_first", "GroupFirstSummary", "update_storylines"]

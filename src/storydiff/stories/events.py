@@ -30,11 +30,11 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import chain
 
 import numpy as np
 
 from .features import DateMention, StoryFeatures, load_rules
+from .rows import ENTITIES, MEASURES, NUMBERS, PEOPLE, TALLIES, TERMS, THINGS, WORDS, RowBatch
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,8 @@ class ArticleRecord:
     terms: dict[str, float]
     features: StoryFeatures
     title: str | None = None
+    #: the article's scoring row (:mod:`.rows`): read with the record from the store, or made when first scored
+    row: object = field(default=None, compare=False, repr=False)
 
     @property
     def outlet(self) -> str | None:
@@ -94,44 +96,6 @@ def _ordinal(mention: DateMention | None) -> int | None:
         return None
 
 
-def _sparse(rows: Sequence[dict[str, float]]):
-    from scipy.sparse import csr_matrix
-
-    # columns in sorted key order and each row's entries sorted by column: a product of two rows then sums the
-    # shared keys in one order whatever other rows the matrix holds, so a pair scores exactly the same in any batch
-    # (any chunk of an update, any worker) and in score_pairs as in score_matrix
-    keys = list(chain.from_iterable(rows))
-    vocab = {key: n for n, key in enumerate(sorted(set(keys)))}
-    indices = np.array(list(map(vocab.__getitem__, keys)), dtype=np.int64)
-    data = np.array(list(chain.from_iterable(row.values() for row in rows)), dtype=np.float32)
-    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    np.cumsum(list(map(len, rows)), out=indptr[1:])
-    matrix = csr_matrix((data, indices, indptr), shape=(len(rows), max(1, len(vocab))))
-    matrix.sort_indices()
-    return matrix
-
-
-def _dense_products(a_rows, b_rows) -> np.ndarray:
-    """``A @ B.T`` for two lists of sparse {key: value} rows sharing one vocabulary."""
-    both = _sparse(list(a_rows) + list(b_rows))
-    a = both[: len(a_rows)]
-    b = both[len(a_rows):]
-    return np.asarray((a @ b.T).todense(), dtype=np.float32)
-
-
-def _entity_rows(records: Sequence[ArticleRecord]) -> list[dict[str, float]]:
-    rows = []
-    for r in records:
-        weights = r.features.entity_weights
-        norm = float(np.sqrt(sum(w * w for w in weights.values()))) or 1.0
-        rows.append({k: w / norm for k, w in weights.items()})
-    return rows
-
-
-def _measure_keys(features: StoryFeatures) -> dict[str, float]:
-    return {m.rsplit(":", 1)[0]: 1.0 for m in features.measures}
-
-
 def _combine(w: dict, vec, lex, ent, numbers, tallies, has_l, has_r, same_measure, same_thing, lo, ro,
              similarity_only: bool, both: bool, people_conflict=None):
     """The pair score from its parts (arrays of one shape, or broadcasting to it): see the module docstring."""
@@ -169,48 +133,43 @@ def _name_words(records: Sequence[ArticleRecord]) -> list[dict[str, float]]:
     return [{word: 1.0 for k, _, _, _ in r.features.entities for word in k.lstrip("~").split()} for r in records]
 
 
-
-
-
-def _value_sets(records: Sequence[ArticleRecord], attr: str) -> list[dict[str, float]]:
-    return [{v: 1.0 for v in getattr(r.features, attr)} for r in records]
-
-
-def _ordinals(records: Sequence[ArticleRecord]) -> np.ndarray:
-    return np.array([_ordinal(r.features.when) if r.features.when else np.nan for r in records], dtype=np.float64)
-
-
 def score_matrix(left: Sequence[ArticleRecord], right: Sequence[ArticleRecord] | None = None,
                  rules: dict | None = None, *, similarity_only: bool = False, both: bool = False):
     """Pair scores of every article in ``left`` with every article in ``right`` (default: ``left``), vectorised.
     The score is symmetric and depends only on the two records. ``similarity_only``: the vector, word and name
     terms alone (what storylines link on: two events of one story differ in date and tally by nature);
-    ``both``: the pair ``(score, similarity)``. :func:`score_pairs` scores chosen pairs the same way."""
+    ``both``: the pair ``(score, similarity)``. :func:`score_pairs` scores chosen pairs the same way. Records or
+    their :class:`~.rows.ScoringRow`."""
     rules = rules or load_rules()
     right = left if right is None else right
     if not left or not right:
         empty = np.zeros((len(left), len(right)), dtype=np.float32)
         return (empty, empty) if both else empty
-    vec = np.vstack([r.vector for r in left]) @ np.vstack([r.vector for r in right]).T
-    lex = _dense_products([r.terms for r in left], [r.terms for r in right])
-    ent = _dense_products(_entity_rows(left), _entity_rows(right))
+    batch = RowBatch(list(left) + list(right))
+    nl = len(left)
+
+    def products(k, ones=False):
+        m = batch.matrix(batch.keys(k), ones=ones)
+        return np.asarray((m[:nl] @ m[nl:].T).todense(), dtype=np.float32)
+
+    vec = batch.vectors[:nl] @ batch.vectors[nl:].T
+    lex, ent = products(TERMS), products(ENTITIES)
     if similarity_only:
         return _combine(rules["score"], vec, lex, ent, *([None] * 8), True, False)
-    products = [_dense_products(_value_sets(left, a), _value_sets(right, a)) for a in ("numbers", "tallies", "measures")]
-    same_thing = _dense_products([_measure_keys(r.features) for r in left], [_measure_keys(r.features) for r in right])
-    has_l = np.array([bool(r.features.tallies) for r in left])[:, None]
-    has_r = np.array([bool(r.features.tallies) for r in right])[None, :]
+    numbers, tallies, measures, things = (products(k, True) for k in (NUMBERS, TALLIES, MEASURES, THINGS))
+    has_tally = batch.counts[:, TALLIES] > 0
     w = rules["score"]
     conflict = None
     if w.get("people_conflict"):
-        main_l, main_r = _main_people(left, w["people_weight"]), _main_people(right, w["people_weight"])
-        count_l = np.array([len(m) for m in main_l], dtype=np.float32)[:, None]
-        count_r = np.array([len(m) for m in main_r], dtype=np.float32)[None, :]
-        absent_l = count_l - _dense_products(main_l, _name_words(right))
-        absent_r = count_r - _dense_products(_name_words(left), main_r)
+        main, words = batch.keys(PEOPLE, floor=w["people_weight"]), batch.keys(WORDS)
+        vocab = np.unique(np.concatenate([main[1], words[1]]))
+        m_main, m_words = batch.matrix(main, vocab, ones=True), batch.matrix(words, vocab, ones=True)
+        count = batch.count(main)
+        absent_l = count[:nl, None] - np.asarray((m_main[:nl] @ m_words[nl:].T).todense(), dtype=np.float32)
+        absent_r = count[None, nl:] - np.asarray((m_words[:nl] @ m_main[nl:].T).todense(), dtype=np.float32)
         conflict = (absent_l > 0.5) & (absent_r > 0.5)
-    return _combine(w, vec, lex, ent, products[0], products[1], has_l, has_r, products[2], same_thing,
-                    _ordinals(left)[:, None], _ordinals(right)[None, :], False, both, conflict)
+    return _combine(w, vec, lex, ent, numbers, tallies, has_tally[:nl, None], has_tally[None, nl:], measures, things,
+                    batch.when[:nl, None], batch.when[None, nl:], False, both, conflict)
 
 
 #: Pairs scored at once by :func:`score_pairs` (bounds the memory of the gathered sparse rows).
@@ -221,7 +180,8 @@ def score_pairs(records: Sequence[ArticleRecord], first: Sequence[int], second: 
                 rules: dict | None = None, *, both: bool = False):
     """The scores of the pairs ``(records[first[k]], records[second[k]])`` -- the same score as
     :func:`score_matrix`, computed for these pairs only, so that scoring the candidates of n articles costs
-    O(n x candidates) rather than O(n x every candidate of a block)."""
+    O(n x candidates) rather than O(n x every candidate of a block). Records or their
+    :class:`~.rows.ScoringRow` (what the stories stage reads to score candidates: no strings)."""
     rules = rules or load_rules()
     first = np.asarray(first, dtype=np.int64)
     second = np.asarray(second, dtype=np.int64)
@@ -229,20 +189,17 @@ def score_pairs(records: Sequence[ArticleRecord], first: Sequence[int], second: 
     similar = np.zeros(len(first), dtype=np.float32)
     if not len(first):
         return (scores, similar) if both else scores
-    vectors = np.vstack([r.vector for r in records]).astype(np.float32)
-    rows = {"terms": [r.terms for r in records], "entities": _entity_rows(records),
-            **{a: _value_sets(records, a) for a in ("numbers", "tallies", "measures")},
-            "things": [_measure_keys(r.features) for r in records]}
-    matrices = {k: _sparse(v) for k, v in rows.items()}
+    batch = RowBatch(records)
+    matrices = {k: batch.matrix(batch.keys(k), ones=k not in (TERMS, ENTITIES))
+                for k in (TERMS, ENTITIES, NUMBERS, TALLIES, MEASURES, THINGS)}
     w = rules["score"]
     people = bool(w.get("people_conflict"))
     if people:
-        main = _main_people(records, w["people_weight"])
-        shared = _sparse(main + _name_words(records))  # one vocabulary for both
-        matrices["main"], matrices["words"] = shared[: len(records)], shared[len(records):]
-        main_count = np.array([len(m) for m in main], dtype=np.float32)
-    has_tally = np.array([bool(r.features.tallies) for r in records])
-    ordinals = _ordinals(records)
+        main, words = batch.keys(PEOPLE, floor=w["people_weight"]), batch.keys(WORDS)
+        vocab = np.unique(np.concatenate([main[1], words[1]]))  # one vocabulary for both
+        matrices["main"], matrices["words"] = batch.matrix(main, vocab, ones=True), batch.matrix(words, vocab, ones=True)
+        main_count = batch.count(main)
+    has_tally = batch.counts[:, TALLIES] > 0
     for start in range(0, len(first), PAIR_BLOCK):
         i, j = first[start:start + PAIR_BLOCK], second[start:start + PAIR_BLOCK]
 
@@ -257,9 +214,9 @@ def score_pairs(records: Sequence[ArticleRecord], first: Sequence[int], second: 
         conflict = None
         if people:
             conflict = ((main_count[i] - cross("main", "words")) > 0.5) & ((main_count[j] - cross("words", "main")) > 0.5)
-        vec = np.einsum("ij,ij->i", vectors[i], vectors[j])
-        s, sim = _combine(w, vec, dot("terms"), dot("entities"), dot("numbers"), dot("tallies"),
-                          has_tally[i], has_tally[j], dot("measures"), dot("things"), ordinals[i], ordinals[j],
+        vec = np.einsum("ij,ij->i", batch.vectors[i], batch.vectors[j])
+        s, sim = _combine(w, vec, dot(TERMS), dot(ENTITIES), dot(NUMBERS), dot(TALLIES),
+                          has_tally[i], has_tally[j], dot(MEASURES), dot(THINGS), batch.when[i], batch.when[j],
                           False, True, conflict)
         scores[start:start + PAIR_BLOCK] = s
         similar[start:start + PAIR_BLOCK] = sim
