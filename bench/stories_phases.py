@@ -1,6 +1,6 @@
 """Time one stories update on a copy of a store, phase by phase, with a digest of what it wrote.
 
-    python bench/stories_phases.py STORE [--workers 2] [--embedder wordllama] [--from-scratch] [--runs 1]
+    python bench/stories_phases.py STORE [--workers 2] [--embedder wordllama] [--from-scratch] [--runs 1] [--keep OUT]
 
 STORE is a store whose pending stories work is what to time: for "+1,000 into the full store", the full store with
 its stories done and 1,000 more articles ingested and analysed (bench/README.md). Each run copies it (with its
@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import resource
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -133,12 +134,16 @@ def main() -> int:
     parser.add_argument("--from-scratch", action="store_true", help="delete the copy's pairs, events and storylines")
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--tmp", default=None, help="folder for the copies (default: the system's temporary folder)")
+    parser.add_argument("--keep", default=None, help="keep the updated copy of the last run at this path (to compare "
+                        "two versions' output row by row)")
     args = parser.parse_args()
     if not os.path.isfile(args.store):
         parser.error(f"no store at {args.store}")
     for n in range(args.runs):
         with tempfile.TemporaryDirectory(prefix="storydiff-phases-", dir=args.tmp) as folder:
             result = run_once(args.store, args.workers, args.embedder, args.from_scratch, folder)
+            if args.keep and n == args.runs - 1:
+                shutil.copyfile(os.path.join(folder, "store.db"), args.keep)
         for p in result["phases"]:
             print(f"  {p['phase']:24s} wall {p['wall_s']:7.2f}  cpu {p['cpu_s']:7.2f}  "
                   f"rss {p['VmRSS']:5d} MB  hwm {p['VmHWM']:5d} MB", file=sys.stderr)

@@ -1035,19 +1035,26 @@ def test_per_article_maps_in_a_pool_give_what_one_process_gives(tmp_path, corpus
     assert all(p is None for p in pools[1]) and pools[2][0] is not None      # one process, then a pool
 
 
-def test_an_event_whose_article_changed_is_rewritten_even_if_it_looks_the_same(stories_store, corpus):
+def test_an_event_whose_article_changed_is_rewritten_even_if_it_looks_the_same(stories_store, corpus, monkeypatch):
     """The links kept for an event come from its articles' vectors, words and names: an event with an article whose
     vector was made again is rewritten (and its links found again), even when it comes out with the same members and
-    record; the other events re-clustered with it are left as they were."""
+    record; the other events re-clustered with it are left as they were, and are not even described again."""
+    import storydiff.stories
+
     store = stories_store
     vote1 = ids_of(corpus, "vote1")
     event = store.events_of(vote1[:1])[vote1[0]]
+    described = []
+    real = storydiff.stories.describe_event
+    monkeypatch.setattr(storydiff.stories, "describe_event",
+                        lambda members, *a, **k: described.append(sorted(m for m, _ in members)) or real(members, *a, **k))
     blob = next(v for a, _, v, _ in store.story_vectors(vote1[:1]))
     store.write_story_vectors([(vote1[0], "an older text", "wordllama", blob, "{}")])   # embedded again next update
     summary = update_stories(store, reconsider=ids_of(corpus, "quake"), regroup_storylines=False)
     assert summary.changed == 1 and summary.embedded == 1
     assert store.unlinked_events() == [event]                 # rewritten, its links to be found again
     assert summary.unchanged == summary.events - 1 >= 1       # the quake's event came out as stored: left alone
+    assert described == [sorted(vote1)]                       # only the event with a changed article is described
 
 
 @pytest.mark.parametrize("a, b, window, expected", [

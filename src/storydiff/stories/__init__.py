@@ -47,7 +47,7 @@ import numpy as np
 from ..errors import StorydiffError
 from .embed import DEFAULT_EMBEDDER, article_terms, embed_articles, load_embedder
 from .events import (ArticleRecord, Decision, Event, EventParts, affected_articles, cluster_events, cluster_unit,
-                     decision_units, describe_event, edges_by_article, find_edges, published_day, search_candidates,
+                     decision_units, describe_event, edges_by_article, event_id, find_edges, published_day, search_candidates,
                      units_scores)
 from .features import FEATURES_VERSION, NAMES_VERSION, StoryFeatures, load_rules, name_features, story_features
 from .index import VectorIndex
@@ -220,17 +220,33 @@ class _PartsOf(dict):
 
 
 def _cluster_task(store, rules: dict, cache: dict, task):
-    """The events of a batch of units: ``task`` is ``(units, parts of their articles, decisions, ids present)``."""
-    units, parts, decisions, present = task
-    records = _records(store, present, {a: r for a, r in cache.items() if isinstance(r, ArticleRecord)})
-    by_article = edges_by_article(store.story_links(present))
-    scores = units_scores(units, parts, records, rules)
-    events = []
+    """The events of a batch of units: ``task`` is ``(units, parts of their articles, decisions, ids present, ids
+    changed)``. The parts are clustered from the articles' scoring rows; an event that comes out with the members
+    of a stored one, no article changed and no decision touching it, is that event as stored (its record is made
+    from the same records, pairs and decisions), returned with ``record=None`` and not described again; the records
+    are read for the others only."""
+    units, parts, decisions, present, changed = task
+    rows = _records(store, present, {a: r for a, r in cache.items() if isinstance(r, ScoringRow)}, load_rows)
+    scores = units_scores(units, parts, rows, rules)
+    clusters = []
     for unit in units:
         relevant = [d for d in decisions if set(d.linked) & set(unit)]
-        for members in cluster_unit(unit, parts, records, decisions, rules, scores=scores):
-            events.append(describe_event(members, records, by_article, relevant, rules))
-    return events, records
+        clusters.extend((members, relevant) for members in cluster_unit(unit, parts, rows, decisions, rules,
+                                                                        scores=scores))
+    changed = set(changed)
+    maybe = {event_id(a for a, _ in members): members for members, relevant in clusters
+             if not relevant and not any(a in changed for a, _ in members)}
+    stored = store.event_members(sorted(maybe))
+    same = {eid for eid, members in maybe.items() if stored.get(eid) == sorted(members)}
+    need = sorted({a for members, _ in clusters if event_id(a for a, _ in members) not in same for a, _ in members})
+    records = load_records(store, need, rows=False)
+    by_article = edges_by_article(store.story_links(need))
+    events = []
+    for members, relevant in clusters:
+        eid = event_id(a for a, _ in members)
+        events.append(Event(eid, members, None) if eid in same
+                      else describe_event(members, records, by_article, relevant, rules))
+    return events, rows
 
 
 class _StoreWorkers:
@@ -554,15 +570,20 @@ def _update_stories(store, embedder, rules, reconsider, on_progress, unanalysed,
             ids = sorted({a for unit in batch for a in unit} & present_set)
             parts = _PartsOf((a, parts_now.of(a)) for unit in batch for a in unit)
             relevant = [d for d in decisions if set(d.linked) & {a for unit in batch for a in unit}]
-            pool.submit(_cluster_task, (batch, parts, relevant, ids), new_events.extend)
+            pool.submit(_cluster_task, (batch, parts, relevant, ids, sorted(changed.intersection(ids))),
+                        new_events.extend)
     # an event that comes out exactly as stored (same id, members and record) with no article changed (its links to
     # other events come from its articles' vectors, words and names) is left alone: its storyline and the links
-    # kept for it stay valid, so the storyline pass has nothing to redo for it
-    rows = [(ev.id, ev.record.get("date"), json.dumps(ev.record, ensure_ascii=False), ev.members) for ev in new_events]
+    # kept for it stay valid, so the storyline pass has nothing to redo for it. Those with the members of a stored
+    # event, no article changed and no decision touching them come back from the tasks with no record (not
+    # described again: the same records, pairs and decisions make the same record)
+    same = {ev.id for ev in new_events if ev.record is None}
+    rows = [(ev.id, ev.record.get("date"), json.dumps(ev.record, ensure_ascii=False), ev.members) for ev in new_events
+            if ev.id not in same]
     stored = {eid: (date, record) for eid, _, date, record in store.get_events(sorted({r[0] for r in rows}))}
     stored_members = store.event_members(sorted(stored))
-    same = {r[0] for r in rows if stored.get(r[0]) == (r[1], r[2]) and stored_members.get(r[0]) == sorted(r[3])
-            and not any(a in changed for a, _ in r[3])}
+    same |= {r[0] for r in rows if stored.get(r[0]) == (r[1], r[2]) and stored_members.get(r[0]) == sorted(r[3])
+             and not any(a in changed for a, _ in r[3])}
     left = {a for ev in new_events if ev.id in same for a in ev.article_ids}
     store.replace_events(sorted(scope - left), [r for r in rows if r[0] not in same])
 
