@@ -409,6 +409,20 @@ def test_story_rows_follow_the_terms_and_features_they_are_made_from(any_store):
     assert list(store.story_rows(ids)) == []
 
 
+def test_event_profiles_are_written_and_dropped_with_their_events(any_store):
+    store = any_store
+    ingest([str(SEEDS)], store, workers=1)
+    ids = sorted(r.id for r in store.list_articles())[:3]
+    store.replace_events([], [("ev1", None, "{}", [(ids[0], "clustered")]), ("ev2", None, "{}", [(ids[1], "clustered")])],
+                         profiles={"ev1": b"p1", "ev2": b"p2", "ev9": b"not an event written"})
+    assert store.event_profiles(["ev1", "ev2", "ev9"]) == {"ev1": b"p1", "ev2": b"p2"}
+    store.write_event_profiles([("ev2", b"p2 again"), ("ev8", b"no such event")])
+    assert store.event_profiles(["ev2", "ev8"]) == {"ev2": b"p2 again"}
+    # ev1 replaced (its article re-clustered into ev3, written without a profile): its profile goes with it
+    store.replace_events([ids[0]], [("ev3", None, "{}", [(ids[0], "clustered"), (ids[2], "clustered")])])
+    assert store.event_profiles(["ev1", "ev2", "ev3"]) == {"ev2": b"p2 again"}
+
+
 def test_export_agrees(both, tmp_path):
     from storydiff.export import export_store
     lite, pg = both

@@ -884,6 +884,64 @@ def test_event_links_read_from_an_earlier_pass_equal_links_found_again(fresh, ch
             got.update({k: sorted(x for x, _ in v) for k, v in cached([e]).items()})
         assert got == expected
         assert cached.new_links() == [row for row in links if row[0] in fresh or row[1] in fresh]
+    # the profiles made from records are handed to keep(); read back by a later pass (profiles=), they give the
+    # same links without reading any article record
+    kept_profiles: dict = {}
+    first = make(keep=lambda rows: kept_profiles.update(rows))
+    first(sorted(events))
+    assert sorted(kept_profiles) == ["A", "B", "C", "D", "E"]    # F has no pair: never compared
+
+    def no_records(ids):
+        raise AssertionError(f"records read for {sorted(ids)}")
+
+    again = EventLinks(lambda ids: {e: events[e] for e in ids if e in events},
+                       lambda ids: {a: event_of[a] for a in ids if a in event_of},
+                       lambda ids: sorted(p for p in pairs if p[0] in ids or p[1] in ids), no_records,
+                       profiles=lambda ids: {e: kept_profiles[e] for e in ids if e in kept_profiles})
+    assert {e: sorted(x for x, _ in found) for e, found in again(sorted(events)).items()} == expected
+    assert again.found == scratch.found
+
+
+def test_an_event_profile_read_back_links_as_the_records_do(tmp_path, votes):
+    # Profile.to_bytes / from_bytes keep every value: a link scored on profiles read back is exactly the one
+    # scored on the records (same score, same actors in the same order), and a profile from elsewhere is refused
+    from storydiff.stories.storylines import Profile, _make_profile, link_events, link_profiles
+
+    articles, _, gold = votes
+    with SQLiteStore(tmp_path / "votes.db") as store:
+        add(store, votes)
+        update_stories(store)
+        records = load_records(store, [a.id for a in articles], rows=False)
+    by_vote: dict[str, list] = {}
+    for a in sorted(records):
+        by_vote.setdefault(gold[a], []).append(records[a])
+    events = [by_vote[v] for v in sorted(by_vote)]
+    for a, b in zip(events, events[1:]):
+        pa, pb = (Profile.from_bytes(_make_profile(x).to_bytes()) for x in (a, b))
+        assert Profile.from_bytes(pa.to_bytes()).to_bytes() == pa.to_bytes()
+        direct = link_events(a, b)
+        assert direct is not None and link_profiles(pa, pb) == direct
+        assert "Amara Voss" in direct["actors"]
+    with pytest.raises(ValueError):
+        Profile.from_bytes(b"EP1\x00" + bytes(40))
+
+
+@pytest.mark.parametrize("a, b, expected", [
+    ({1: 0.5, 2: 0.25}, {2: 2.0, 3: 1.0}, 0.5),      # one shared key
+    ({1: 0.5}, {2: 1.0}, 0.0),                        # none shared
+    ({}, {2: 1.0}, 0.0),                              # one side empty
+    ({5: 0.1, 9: 0.2, -4: 0.3}, {-4: 1.0, 9: 1.0, 100: 7.0}, 0.5),   # negative hashes, several shared
+    ({2: 1.0, 3: 1.0}, {3: 1.0}, 1.0),                # the larger side first
+])
+def test_shared_dot_table(a, b, expected):
+    from storydiff.stories.storylines import _shared_dot
+
+    def arrays(d):
+        keys = sorted(d)
+        return np.array(keys, dtype=np.int64), np.array([d[k] for k in keys], dtype=np.float64)
+
+    assert _shared_dot(*arrays(a), *arrays(b)) == pytest.approx(expected)
+    assert _shared_dot(*arrays(b), *arrays(a)) == pytest.approx(expected)
 
 
 def test_a_store_without_kept_links_is_regrouped_once(stories_store):

@@ -592,9 +592,11 @@ class PostgresStore:
         return out
 
     def replace_events(self, ids: Sequence[str],
-                       events: Sequence[tuple[str, str | None, str, Sequence[tuple[str, str]]]]) -> None:
-        """Drop the events of the articles ``ids`` (all their members) and store ``events`` as
-        ``(event_id, date, record_json, [(article_id, how), ...])``, in one transaction."""
+                       events: Sequence[tuple[str, str | None, str, Sequence[tuple[str, str]]]], *,
+                       profiles: Mapping[str, bytes] | None = None) -> None:
+        """Drop the events of the articles ``ids`` (all their members, and their storyline profiles) and store
+        ``events`` as ``(event_id, date, record_json, [(article_id, how), ...])``, with the ``profiles`` given, in
+        one transaction."""
         with self._write() as conn:
             old: set[str] = set()
             for chunk in _chunks(list(ids), 500):
@@ -608,6 +610,7 @@ class PostgresStore:
                              "WHERE a = ANY(%s) UNION SELECT a FROM event_links WHERE b = ANY(%s))", (chunk, chunk))
                 conn.execute("DELETE FROM event_links WHERE a = ANY(%s) OR b = ANY(%s)", (chunk, chunk))
                 conn.execute("DELETE FROM event_members WHERE event_id = ANY(%s)", (chunk,))
+                conn.execute("DELETE FROM event_profiles WHERE event_id = ANY(%s)", (chunk,))
                 conn.execute("DELETE FROM events WHERE id = ANY(%s)", (chunk,))
             for chunk in _chunks(list(ids), 500):
                 conn.execute("DELETE FROM event_members WHERE article_id = ANY(%s)", (chunk,))
@@ -618,6 +621,26 @@ class PostgresStore:
                 cur.executemany("INSERT INTO event_members(article_id, event_id, how) VALUES (%s,%s,%s) "
                                 "ON CONFLICT (article_id) DO UPDATE SET event_id = EXCLUDED.event_id, "
                                 "how = EXCLUDED.how", [(aid, event_id, how) for aid, how in members])
+            written = {e[0] for e in events}
+            cur.executemany("INSERT INTO event_profiles(event_id, profile) VALUES (%s,%s) ON CONFLICT (event_id) "
+                            "DO UPDATE SET profile = EXCLUDED.profile",
+                            [(e, bytes(p)) for e, p in sorted((profiles or {}).items()) if e in written])
+
+    def event_profiles(self, event_ids: Iterable[str]) -> dict[str, bytes]:
+        """``{event_id: profile}`` for the given events that have a stored storyline profile."""
+        out: dict[str, bytes] = {}
+        for chunk in _chunks(list(event_ids), 500):
+            out.update((e, bytes(p)) for e, p in self._q(
+                "SELECT event_id, profile FROM event_profiles WHERE event_id = ANY(%s)", (chunk,)))
+        return out
+
+    def write_event_profiles(self, rows: Iterable[tuple[str, bytes]]) -> None:
+        """Store ``(event_id, profile)`` rows for events that exist (replacing older ones)."""
+        with self._write() as conn:
+            conn.cursor().executemany(
+                "INSERT INTO event_profiles(event_id, profile) SELECT %s, %s WHERE EXISTS "
+                "(SELECT 1 FROM events WHERE id = %s) ON CONFLICT (event_id) DO UPDATE SET profile = EXCLUDED.profile",
+                [(e, bytes(p), e) for e, p in rows])
 
     def get_events(self, event_ids: Iterable[str] | None = None) -> list[tuple[str, str | None, str | None, str]]:
         """``(event_id, storyline_id, date, record_json)`` for the given events, or all (by date, then id)."""

@@ -579,10 +579,11 @@ class SQLiteStore:
                 out.setdefault(eid, []).append((aid, how))
         return out
 
-    def replace_events(self, ids: Sequence[str], events: Sequence[tuple[str, str | None, str, Sequence[tuple[str, str]]]]
-                       ) -> None:
-        """Drop the events of the articles ``ids`` (all their members) and store ``events`` as
-        ``(event_id, date, record_json, [(article_id, how), ...])``, in one transaction."""
+    def replace_events(self, ids: Sequence[str], events: Sequence[tuple[str, str | None, str, Sequence[tuple[str, str]]]],
+                       *, profiles: Mapping[str, bytes] | None = None) -> None:
+        """Drop the events of the articles ``ids`` (all their members, and their storyline profiles) and store
+        ``events`` as ``(event_id, date, record_json, [(article_id, how), ...])``, with the ``profiles`` given
+        (``{event_id: profile}``), in one transaction."""
         conn = self.conn
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -603,6 +604,7 @@ class SQLiteStore:
                              chunk + chunk)
                 conn.execute(f"DELETE FROM event_links WHERE a IN ({marks}) OR b IN ({marks})", chunk + chunk)
                 conn.execute(f"DELETE FROM event_members WHERE event_id IN ({marks})", chunk)
+                conn.execute(f"DELETE FROM event_profiles WHERE event_id IN ({marks})", chunk)
                 conn.execute(f"DELETE FROM events WHERE id IN ({marks})", chunk)
             for chunk in _chunks(list(ids), 500):
                 conn.execute(f"DELETE FROM event_members WHERE article_id IN ({','.join('?' * len(chunk))})", chunk)
@@ -611,11 +613,28 @@ class SQLiteStore:
                              (event_id, date, record))
                 conn.executemany("INSERT OR REPLACE INTO event_members(article_id, event_id, how) VALUES (?,?,?)",
                                  [(aid, event_id, how) for aid, how in members])
+            written = {e[0] for e in events}
+            conn.executemany("INSERT OR REPLACE INTO event_profiles(event_id, profile) VALUES (?,?)",
+                             [(e, p) for e, p in sorted((profiles or {}).items()) if e in written])
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+
+    def event_profiles(self, event_ids: Iterable[str]) -> dict[str, bytes]:
+        """``{event_id: profile}`` for the given events that have a stored storyline profile."""
+        out: dict[str, bytes] = {}
+        for chunk in _chunks(list(event_ids), 500):
+            out.update(self.conn.execute(f"SELECT event_id, profile FROM event_profiles WHERE event_id IN "
+                                         f"({','.join('?' * len(chunk))})", chunk).fetchall())
+        return out
+
+    def write_event_profiles(self, rows: Iterable[tuple[str, bytes]]) -> None:
+        """Store ``(event_id, profile)`` rows for events that exist (replacing older ones)."""
+        with self._immediate() as conn:
+            conn.executemany("INSERT OR REPLACE INTO event_profiles(event_id, profile) SELECT ?, ? "
+                             "WHERE EXISTS (SELECT 1 FROM events WHERE id = ?)", [(e, p, e) for e, p in rows])
 
     def get_events(self, event_ids: Iterable[str] | None = None) -> list[tuple[str, str | None, str | None, str]]:
         """``(event_id, storyline_id, date, record_json)`` for the given events, or all (by date, then id)."""

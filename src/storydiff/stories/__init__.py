@@ -52,7 +52,7 @@ from .events import (ArticleRecord, Decision, Event, EventParts, affected_articl
 from .features import FEATURES_VERSION, NAMES_VERSION, StoryFeatures, load_rules, name_features, story_features
 from .index import VectorIndex
 from .rows import ScoringRow, decode_row, encode_row, row_of
-from .storylines import EventLinks
+from .storylines import EventLinks, _make_profile
 
 BATCH = 256
 #: Changed articles whose candidates are searched and scored at once (bounds the memory of a large update).
@@ -241,12 +241,18 @@ def _cluster_task(store, rules: dict, cache: dict, task):
     need = sorted({a for members, _ in clusters if event_id(a for a, _ in members) not in same for a, _ in members})
     records = load_records(store, need, rows=False)
     by_article = edges_by_article(store.story_links(need))
-    events = []
+    events, profiles = [], {}
     for members, relevant in clusters:
         eid = event_id(a for a, _ in members)
-        events.append(Event(eid, members, None) if eid in same
-                      else describe_event(members, records, by_article, relevant, rules))
-    return events, rows
+        if eid in same:
+            events.append(Event(eid, members, None))
+            continue
+        events.append(describe_event(members, records, by_article, relevant, rules))
+        # its storyline profile, made here from the records just read (the storyline pass reads it back)
+        mine = [records[a] for a, _ in members if a in records]
+        if mine:
+            profiles[eid] = _make_profile(mine).to_bytes()
+    return (events, profiles), rows
 
 
 class _StoreWorkers:
@@ -564,6 +570,13 @@ def _update_stories(store, embedder, rules, reconsider, on_progress, unanalysed,
     # has several): memory holds one batch's records and pair evidence, and the events found (small), not the
     # records of everything re-clustered
     units = decision_units({parts_now.of(a) for a in present}, decisions)
+    profiles: dict[str, bytes] = {}
+
+    def collect(result):
+        events, made = result
+        new_events.extend(events)
+        profiles.update(made)
+
     with _StoreWorkers(store, rules, workers, len(present)) as pool:
         size = min(QUERY_CHUNK, max(256, -(-len(present) // (4 * pool.workers)))) if pool.parallel else QUERY_CHUNK
         for batch in _unit_batches(units, size):
@@ -571,7 +584,7 @@ def _update_stories(store, embedder, rules, reconsider, on_progress, unanalysed,
             parts = _PartsOf((a, parts_now.of(a)) for unit in batch for a in unit)
             relevant = [d for d in decisions if set(d.linked) & {a for unit in batch for a in unit}]
             pool.submit(_cluster_task, (batch, parts, relevant, ids, sorted(changed.intersection(ids))),
-                        new_events.extend)
+                        collect)
     # an event that comes out exactly as stored (same id, members and record) with no article changed (its links to
     # other events come from its articles' vectors, words and names) is left alone: its storyline and the links
     # kept for it stay valid, so the storyline pass has nothing to redo for it. Those with the members of a stored
@@ -585,7 +598,9 @@ def _update_stories(store, embedder, rules, reconsider, on_progress, unanalysed,
     same |= {r[0] for r in rows if stored.get(r[0]) == (r[1], r[2]) and stored_members.get(r[0]) == sorted(r[3])
              and not any(a in changed for a, _ in r[3])}
     left = {a for ev in new_events if ev.id in same for a in ev.article_ids}
-    store.replace_events(sorted(scope - left), [r for r in rows if r[0] not in same])
+    store.replace_events(sorted(scope - left), [r for r in rows if r[0] not in same],
+                         profiles={e: p for e, p in profiles.items() if e not in same})
+    profiles.clear()
 
     # 4. storylines reachable from the new events (and the rest of the storylines they were in)
     storylines = update_storylines(store, rules=rules) if regroup_storylines else 0
@@ -645,7 +660,7 @@ def update_storylines(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | 
     links = EventLinks(lambda ids: _stored_events(store, ids), store.events_of,
                        lambda ids: store.story_links(ids, rules["storyline_edge_threshold"]),
                        lambda ids: load_records(store, ids, rows=False), rules, stored=store.event_links,
-                       fresh=fresh)
+                       fresh=fresh, profiles=store.event_profiles, keep=store.write_event_profiles)
     parts = EventParts(links, rules, threshold=rules["storyline_threshold"], limit=rules["max_storyline"])
     stored_lines: dict[str, list[str]] = {}
 

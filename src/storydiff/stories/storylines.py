@@ -21,6 +21,7 @@ import numpy as np
 
 from .events import ArticleRecord, Event
 from .features import load_rules
+from .rows import key_hash
 
 
 #: Fresh events whose links are found at once when a storyline pass starts (bounds the pairs held in memory).
@@ -31,8 +32,87 @@ PROFILES_KEPT = 8192
 PROFILE_BATCH = 512
 
 
-def _make_profile(records: Sequence[ArticleRecord]) -> tuple:
-    """An event's profile: (centroid, pooled words, names by mean weight, display names, names' norm, cache)."""
+class Profile:
+    """An event's profile: the centroid of its articles' vectors, their pooled distinctive words (L2-normalised) and
+    their names by mean weight -- each as sorted arrays of the stable hashes of the words and names
+    (:func:`.rows.key_hash`) with their weights -- the norm of the names, and the names that can be an actor (not
+    a surname standing alone, "~..."), heaviest first, with their keys and display names. Made from the records
+    (:func:`_make_profile`) or read back from the bytes the store keeps (:meth:`to_bytes` / :meth:`from_bytes`:
+    the same values, as views on the bytes, ~5 KB an event): what :func:`link_profiles` compares."""
+
+    __slots__ = ("vector", "term_h", "term_w", "name_h", "name_w", "names_norm", "actor_h", "actor_w",
+                 "_lengths", "_strings", "_keys", "_strong")
+
+    def __init__(self, vector, term_h, term_w, name_h, name_w, names_norm: float, actor_h, actor_w,
+                 lengths, strings: bytes) -> None:
+        self.vector, self.term_h, self.term_w, self.name_h, self.name_w = vector, term_h, term_w, name_h, name_w
+        self.names_norm, self.actor_h, self.actor_w = names_norm, actor_h, actor_w
+        self._lengths, self._strings = lengths, strings   # UTF-8 byte lengths of key, display, key, display ...
+        self._keys: dict[int, tuple[str, str]] = {}
+        self._strong: dict[float, dict[int, float]] = {}
+
+    def strong(self, floor: float) -> dict[int, float]:
+        """``{hash: weight}`` of the names that weigh at least ``floor`` and can be an actor (the actors it can
+        share): the first of the actors, heaviest first."""
+        if floor not in self._strong:
+            m = int(np.count_nonzero(self.actor_w >= floor))
+            self._strong[floor] = dict(zip(self.actor_h[:m].tolist(), self.actor_w[:m].tolist()))
+        return self._strong[floor]
+
+    def keys(self, count: int) -> dict[int, tuple[str, str]]:
+        """``{hash: (key, display name)}`` of the ``count`` heaviest actors (decoded when first asked for)."""
+        if len(self._keys) < count:
+            ends = np.cumsum(self._lengths[: 2 * count]).tolist()
+            starts = [0] + ends[:-1]
+            text = [self._strings[a:b].decode("utf-8") for a, b in zip(starts, ends)]
+            self._keys = dict(zip(self.actor_h[:count].tolist(), zip(text[0::2], text[1::2])))
+        return self._keys
+
+    def to_bytes(self) -> bytes:
+        head = np.array([len(self.term_h), len(self.name_h), len(self.vector), len(self.actor_h)], dtype=np.int32)
+        return b"".join([_PROFILE_MAGIC, head.tobytes(), np.float64(self.names_norm).tobytes(),
+                         np.asarray(self.vector, dtype=np.float32).tobytes(),
+                         *(np.asarray(a, dtype=t).tobytes() for a, t in (
+                             (self.term_h, np.int64), (self.term_w, np.float64), (self.name_h, np.int64),
+                             (self.name_w, np.float64), (self.actor_h, np.int64), (self.actor_w, np.float64),
+                             (self._lengths, np.int32))),
+                         self._strings])
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> Profile:
+        if blob[:4] != _PROFILE_MAGIC:
+            raise ValueError("not an event profile")
+        n_terms, n_names, dim, n_actors = (int(x) for x in np.frombuffer(blob, dtype=np.int32, count=4, offset=4))
+        at = 20
+
+        def take(dtype, n):
+            nonlocal at
+            out = np.frombuffer(blob, dtype=dtype, count=n, offset=at)
+            at += out.nbytes
+            return out
+
+        names_norm = float(take(np.float64, 1)[0])
+        vector = take(np.float32, dim)
+        parts = [take(t, n) for t, n in ((np.int64, n_terms), (np.float64, n_terms), (np.int64, n_names),
+                                         (np.float64, n_names), (np.int64, n_actors), (np.float64, n_actors),
+                                         (np.int32, 2 * n_actors))]
+        return cls(vector, parts[0], parts[1], parts[2], parts[3], names_norm, parts[4], parts[5], parts[6],
+                   blob[at:])
+
+
+_PROFILE_MAGIC = b"EP2\x00"
+
+
+def _hashed(weights: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+    """``weights`` as (hashes, weights) sorted by hash."""
+    h = np.fromiter(map(key_hash, weights), dtype=np.int64, count=len(weights))
+    w = np.fromiter(weights.values(), dtype=np.float64, count=len(weights))
+    order = np.argsort(h, kind="stable")
+    return h[order], w[order]
+
+
+def _make_profile(records: Sequence[ArticleRecord]) -> Profile:
+    """An event's :class:`Profile`, from its articles' records."""
     vector = np.mean([r.vector for r in records], axis=0)
     vector = vector / (np.linalg.norm(vector) or 1.0)
     terms: dict[str, float] = defaultdict(float)
@@ -47,15 +127,26 @@ def _make_profile(records: Sequence[ArticleRecord]) -> tuple:
     norm = float(np.sqrt(sum(w * w for w in terms.values()))) or 1.0
     names = dict(names)
     names_norm = float(np.sqrt(sum(x * x for x in names.values()))) or 1.0
-    # the last item caches, per actor floor, the names that weigh at least that much (the actors it can share)
-    return vector, {t: w / norm for t, w in terms.items()}, names, display, names_norm, {}
+    term_h, term_w = _hashed({t: w / norm for t, w in terms.items()})
+    name_h, name_w = _hashed(names)
+    actors = sorted(((-x, key_hash(k), k) for k, x in names.items() if not k.startswith("~")))
+    strings = [s.encode("utf-8") for _, _, k in actors for s in (k, display[k])]
+    return Profile(np.asarray(vector, dtype=np.float32), term_h, term_w, name_h, name_w, names_norm,
+                   np.array([h for _, h, _ in actors], dtype=np.int64),
+                   np.array([-x for x, _, _ in actors], dtype=np.float64),
+                   np.array([len(b) for b in strings], dtype=np.int32), b"".join(strings))
 
 
-def _strong(profile: tuple, floor: float) -> frozenset[str]:
-    cache = profile[5]
-    if floor not in cache:
-        cache[floor] = frozenset(k for k, x in profile[2].items() if x >= floor and not k.startswith("~"))
-    return cache[floor]
+def _shared_dot(ha: np.ndarray, wa: np.ndarray, hb: np.ndarray, wb: np.ndarray) -> float:
+    """The dot product of two sparse vectors given as hashes sorted ascending with their weights; ``math.fsum`` is
+    exact, so the result does not depend on the order of the shared keys."""
+    if len(ha) > len(hb):
+        ha, wa, hb, wb = hb, wb, ha, wa
+    if not len(ha):
+        return 0.0
+    at = np.minimum(np.searchsorted(hb, ha), len(hb) - 1)
+    hit = hb[at] == ha
+    return math.fsum((wa[hit] * wb[at[hit]]).tolist())
 
 
 def link_events(a: Sequence[ArticleRecord], b: Sequence[ArticleRecord], rules: dict | None = None) -> dict | None:
@@ -63,25 +154,24 @@ def link_events(a: Sequence[ArticleRecord], b: Sequence[ArticleRecord], rules: d
     return link_profiles(_make_profile(a), _make_profile(b), rules)
 
 
-def link_profiles(pa: tuple, pb: tuple, rules: dict | None = None) -> dict | None:
+def link_profiles(pa: Profile, pb: Profile, rules: dict | None = None) -> dict | None:
     """:func:`link_events` on two event profiles (``_make_profile``): what the storylines compare."""
     rules = rules or load_rules()
-    va, ta, na, da, names_a, _ = pa
-    vb, tb, nb, _, names_b, _ = pb
     w = rules["score"]
     floor = rules["storyline_actor_weight"]
-    shared = _strong(pa, floor) & _strong(pb, floor)
+    sa, sb = pa.strong(floor), pb.strong(floor)
+    shared = sa.keys() & sb.keys()
     if not shared:  # checked first: it is cheap, and most candidate pairs of events fail it
         return None
-    actors = sorted(shared, key=lambda k: (-min(na[k], nb[k]), k))
-    # dot products over the shared keys only (found by a set intersection in C: pooled profiles of large events hold
-    # thousands of words); fsum is exact, so the result does not depend on the order of the intersection
-    lexical = math.fsum(ta[t] * tb[t] for t in ta.keys() & tb.keys())
-    named = math.fsum(na[k] * nb[k] for k in na.keys() & nb.keys())
-    score = w["vector"] * float(va @ vb) + w["lexical"] * lexical + w["entities"] * named / (names_a * names_b)
+    lexical = _shared_dot(pa.term_h, pa.term_w, pb.term_h, pb.term_w)
+    named = _shared_dot(pa.name_h, pa.name_w, pb.name_h, pb.name_w)
+    score = (w["vector"] * float(pa.vector @ pb.vector) + w["lexical"] * lexical
+             + w["entities"] * named / (pa.names_norm * pb.names_norm))
     if score < rules["storyline_threshold"]:
         return None
-    return {"score": round(score, 4), "actors": [da[k] for k in actors[:6]]}
+    keys = pa.keys(len(sa))
+    actors = sorted(shared, key=lambda h: (-min(sa[h], sb[h]), keys[h][0]))
+    return {"score": round(score, 4), "actors": [keys[h][1] for h in actors[:6]]}
 
 
 #: What a storyline reads of its events' records (:func:`describe_storyline`, :func:`_when`).
@@ -144,8 +234,11 @@ class EventLinks:
     walking past an event costs one lookup instead of reading its articles. :meth:`new_links` gives what to keep."""
 
     def __init__(self, events, event_of, pairs, records, rules: dict | None = None, *, stored=None,
-                 fresh: Iterable[str] = ()) -> None:
+                 fresh: Iterable[str] = (), profiles=None, keep=None) -> None:
         self._events, self._event_of, self._pairs, self._records = events, event_of, pairs, records
+        # profiles(event ids) -> {event id: bytes}: the profiles kept with the events (Profile.to_bytes); those
+        # made here from records instead are handed to keep([(event id, bytes)]), a batch at a time
+        self._stored_profiles, self._keep = profiles, keep
         self._stored = stored
         self._fresh = set(fresh)
         self._fresh_links: dict[str, list[tuple[str, float]]] | None = None
@@ -191,19 +284,33 @@ class EventLinks:
                                                 else "", e))
 
     def _load_profiles(self, event_ids: Iterable[str]) -> None:
-        """Profiles of the events not yet profiled, from one read of their articles' records (then let go), a batch
-        of ``PROFILE_BATCH`` events at a time: the records are what a profile is made from, not what is kept."""
+        """Profiles of the events not yet profiled: those kept with the events read back, the others made from one
+        read of their articles' records (then let go), a batch of ``PROFILE_BATCH`` events at a time: the records
+        are what a profile is made from, not what is kept."""
         missing = sorted({e for e in event_ids if e not in self._profiles})
         if not missing:
             return
+        if self._stored_profiles is not None:
+            for i in range(0, len(missing), PROFILE_BATCH):
+                for e, blob in self._stored_profiles(missing[i:i + PROFILE_BATCH]).items():
+                    try:
+                        self._profiles[e] = Profile.from_bytes(blob)
+                    except ValueError:   # kept by another version of the format: made again below, and kept
+                        pass
+            missing = [e for e in missing if e not in self._profiles]
         self._remember(missing)
         for i in range(0, len(missing), PROFILE_BATCH):
             batch = missing[i:i + PROFILE_BATCH]
             records = self._records(sorted({a for e in batch for a in self.event(e).article_ids}))
+            made = []
             for e in batch:
                 mine = [records[a] for a in self.event(e).article_ids if a in records]
                 self._profiles[e] = _make_profile(mine) if mine else None
+                if self._keep is not None and isinstance(self._profiles[e], Profile):
+                    made.append((e, self._profiles[e].to_bytes()))
             del records
+            if made:
+                self._keep(made)
 
     def __call__(self, event_ids: Sequence[str]) -> dict[str, list[tuple[str, float]]]:
         if self._stored is None:
@@ -293,4 +400,5 @@ def group_storylines(events: Sequence[Event], records: dict[str, ArticleRecord],
     return sorted((describe_storyline(g, by_id, links.found) for g in groups if len(g) >= 2), key=lambda s: s[0])
 
 
-__all__ = ["EventLinks", "describe_storyline", "group_storylines", "link_events", "link_profiles", "storyline_id"]
+__all__ = ["EventLinks", "Profile", "describe_storyline", "group_storylines", "link_events", "link_profiles",
+           "storyline_id"]
