@@ -162,8 +162,7 @@ def score_matrix(left: Sequence[ArticleRecord], right: Sequence[ArticleRecord] |
     conflict = None
     if w.get("people_conflict"):
         main, words = batch.keys(PEOPLE, floor=w["people_weight"]), batch.keys(WORDS)
-        vocab = np.unique(np.concatenate([main[1], words[1]]))
-        m_main, m_words = batch.matrix(main, vocab, ones=True), batch.matrix(words, vocab, ones=True)
+        m_main, m_words = batch.matrix(main, ones=True), batch.matrix(words, ones=True)
         count = batch.count(main)
         absent_l = count[:nl, None] - np.asarray((m_main[:nl] @ m_words[nl:].T).todense(), dtype=np.float32)
         absent_r = count[None, nl:] - np.asarray((m_words[:nl] @ m_main[nl:].T).todense(), dtype=np.float32)
@@ -195,9 +194,8 @@ def score_pairs(records: Sequence[ArticleRecord], first: Sequence[int], second: 
     w = rules["score"]
     people = bool(w.get("people_conflict"))
     if people:
-        main, words = batch.keys(PEOPLE, floor=w["people_weight"]), batch.keys(WORDS)
-        vocab = np.unique(np.concatenate([main[1], words[1]]))  # one vocabulary for both
-        matrices["main"], matrices["words"] = batch.matrix(main, vocab, ones=True), batch.matrix(words, vocab, ones=True)
+        main, words = batch.keys(PEOPLE, floor=w["people_weight"]), batch.keys(WORDS)   # one vocabulary for both
+        matrices["main"], matrices["words"] = batch.matrix(main, ones=True), batch.matrix(words, ones=True)
         main_count = batch.count(main)
     has_tally = batch.counts[:, TALLIES] > 0
     for start in range(0, len(first), PAIR_BLOCK):

@@ -165,36 +165,36 @@ class RowBatch:
         self.weights = np.concatenate([r.weights for r in rows]) if rows else np.zeros(0, dtype=np.float32)
         self.section = np.repeat(np.tile(np.arange(len(SECTIONS), dtype=np.int8), self.n), counts.ravel())
         self.row = np.repeat(np.arange(self.n, dtype=np.int64), counts.sum(axis=1))
+        # one vocabulary for every section, in ascending hash order: a column per distinct hash of the batch
+        vocab, self.column = np.unique(self.hashes, return_inverse=True)
+        self.width = max(1, len(vocab))
 
     def keys(self, k: int, *, floor: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(row, hash, weight)`` of section ``k`` (with ``floor``: only keys weighing at least that, one per hash
-        and row)."""
+        """``(row, column, weight)`` of section ``k`` (with ``floor``: only keys weighing at least that, one per
+        hash and row, weighing 1)."""
         mask = self.section == k
         if floor is not None:
             mask &= self.weights >= floor
-        row, h, w = self.row[mask], self.hashes[mask], self.weights[mask]
-        if floor is not None and len(h):
-            order = np.lexsort((h, row))
-            row, h, w = row[order], h[order], w[order]
-            keep = np.ones(len(h), dtype=bool)
-            keep[1:] = (row[1:] != row[:-1]) | (h[1:] != h[:-1])
-            row, h, w = row[keep], h[keep], np.ones(int(keep.sum()), dtype=np.float32)
-        return row, h, w
+        row, col, w = self.row[mask], self.column[mask], self.weights[mask]
+        if floor is not None and len(col):
+            order = np.lexsort((col, row))
+            row, col = row[order], col[order]
+            keep = np.ones(len(col), dtype=bool)
+            keep[1:] = (row[1:] != row[:-1]) | (col[1:] != col[:-1])
+            row, col, w = row[keep], col[keep], np.ones(int(keep.sum()), dtype=np.float32)
+        return row, col, w
 
-    def matrix(self, keys: tuple[np.ndarray, np.ndarray, np.ndarray], vocab: np.ndarray | None = None,
-               *, ones: bool = False):
-        """The sparse matrix (a row per article, a column per hash in ``vocab`` -- default: the hashes of ``keys``
-        -- in ascending order) of ``keys`` (:meth:`keys`)."""
+    def matrix(self, keys: tuple[np.ndarray, np.ndarray, np.ndarray], *, ones: bool = False):
+        """The sparse matrix of ``keys`` (:meth:`keys`): a row per article, a column per hash of the batch in
+        ascending order, so a product of two rows sums their shared keys in one order whatever else the batch
+        holds."""
         from scipy.sparse import csr_matrix
 
-        row, h, w = keys
-        if vocab is None:
-            vocab = np.unique(h)
-        cols = np.searchsorted(vocab, h)
+        row, col, w = keys
         indptr = np.zeros(self.n + 1, dtype=np.int64)
         np.cumsum(np.bincount(row, minlength=self.n), out=indptr[1:])
-        data = np.ones(len(h), dtype=np.float32) if ones else w.astype(np.float32, copy=False)
-        matrix = csr_matrix((data, cols, indptr), shape=(self.n, max(1, len(vocab))))
+        data = np.ones(len(col), dtype=np.float32) if ones else w.astype(np.float32, copy=False)
+        matrix = csr_matrix((data, col, indptr), shape=(self.n, self.width))
         matrix.sort_indices()
         return matrix
 
