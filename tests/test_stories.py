@@ -1433,3 +1433,26 @@ def test_scoring_row_sections_table():
         decode_row("a", record.vector.tobytes(), b"not a row")
     # a stable hash (the same in every process): not Python's salted hash()
     assert h("earthquake") == -8238502197779647374
+
+
+def test_scoring_rows_are_made_by_the_features_maps_and_filled_in_after(tmp_path, corpus, monkeypatch):
+    # a new article's row is made where its features are (nothing is read back for it); an article whose vector and
+    # words were made again while its features stayed gets its row made again from its stored record
+    import storydiff.stories
+
+    filled = []
+    real = storydiff.stories._row_blobs
+    monkeypatch.setattr(storydiff.stories, "_row_blobs", lambda records: filled.extend(r.article_id for r in records)
+                        or real(records))
+    with SQLiteStore(tmp_path / "rows.db") as store:
+        add(store, corpus)
+        update_stories(store)
+        ids = sorted(a.id for a in corpus[0])
+        assert filled == [] and store.story_rows_missing() == []
+        before = {a: row for a, _, row in store.story_rows(ids)}
+        blob = next(v for a, _, v, _ in store.story_vectors(ids[:1]))
+        store.write_story_vectors([(ids[0], "an older text", "wordllama", blob, "{}")])
+        assert store.story_rows_missing() == ids[:1]
+        update_stories(store)
+        assert filled == ids[:1] and store.story_rows_missing() == []
+        assert {a: row for a, _, row in store.story_rows(ids)} == before      # the same text: the same row

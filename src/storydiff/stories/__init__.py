@@ -104,29 +104,55 @@ def _vector_rows(articles, embedder: str) -> list[tuple[str, str, str, bytes, st
             for a, v in zip(articles, vectors)]
 
 
-def _feature_rows(items) -> list[tuple[str, str, str, str]]:
-    """The features map of a chunk of ``(analysis, corpus keys, (title, outlet, published, text_hash))``."""
-    rows = []
-    for an, keys, (_, outlet, published, text_hash) in items:
-        feats = story_features(an, keys, outlet=outlet, published=published)
-        rows.append((an.article_id, text_hash, FEATURES_VERSION, feats.to_json()))
-    return rows
+def _with_rows(items, terms: dict[str, tuple[bytes, str]]):
+    """``(features rows, scoring rows)`` of a features map's ``(article id, text_hash, version, features)``: the
+    scoring row (:mod:`.rows`) made at once for each article whose vector and words are stored (``terms``), rather
+    than read back and decoded after."""
+    rows, scoring = [], []
+    for aid, text_hash, version, feats in items:
+        rows.append((aid, text_hash, version, feats.to_json()))
+        if aid in terms:
+            blob, words = terms[aid]
+            record = ArticleRecord(aid, np.frombuffer(blob, dtype=np.float32), json.loads(words), feats)
+            scoring.append((aid, encode_row(record).to_bytes()))
+    return rows, scoring
 
 
-def _name_rows(articles) -> list[tuple[str, str, str, str]]:
-    """The names-only features map of a chunk of articles (grouping before the analysis)."""
-    return [(a.id, a.text_hash, NAMES_VERSION, name_features(a).to_json()) for a in articles]
+def _feature_rows(chunk) -> tuple[list, list]:
+    """The features map of a chunk of ``(analysis, corpus keys, (title, outlet, published, text_hash))`` (with the
+    chunk's stored vectors and words): features rows and scoring rows."""
+    items, terms = chunk
+    return _with_rows(((an.article_id, text_hash, FEATURES_VERSION,
+                        story_features(an, keys, outlet=outlet, published=published))
+                       for an, keys, (_, outlet, published, text_hash) in items), terms)
+
+
+def _name_rows(chunk) -> tuple[list, list]:
+    """The names-only features map of a chunk of articles (grouping before the analysis), as :func:`_feature_rows`."""
+    articles, terms = chunk
+    return _with_rows(((a.id, a.text_hash, NAMES_VERSION, name_features(a)) for a in articles), terms)
 
 
 def _read_articles(store, ids: list[str]) -> list:
     return list(store.iter_articles(ids))
 
 
-def _read_analysed(store, ids: list[str]) -> list:
-    """What the features map needs of each analysed article: ``(analysis, corpus keys, meta)``."""
+def _stored_terms(store, ids: list[str]) -> dict[str, tuple[bytes, str]]:
+    return {aid: (blob, terms) for aid, _, blob, terms in store.story_vectors(ids)}
+
+
+def _read_named(store, ids: list[str]) -> tuple[list, dict]:
+    """What the names-only features map needs: the articles, and their stored vectors and words."""
+    return list(store.iter_articles(ids)), _stored_terms(store, ids)
+
+
+def _read_analysed(store, ids: list[str]) -> tuple[list, dict]:
+    """What the features map needs of each analysed article: ``(analysis, corpus keys, meta)``; and the chunk's
+    stored vectors and words."""
     keys = store.entity_corpus_keys(ids)
     meta = store.article_meta(ids)
-    return [(an, keys.get(an.article_id, {}), meta[an.article_id]) for an in store.iter_analyses(ids)]
+    return ([(an, keys.get(an.article_id, {}), meta[an.article_id]) for an in store.iter_analyses(ids)],
+            _stored_terms(store, ids))
 
 
 def _map_task(read, work, ids: list[str]):
@@ -220,11 +246,12 @@ class _PartsOf(dict):
 
 
 def _cluster_task(store, rules: dict, cache: dict, task):
-    """The events of a batch of units: ``task`` is ``(units, parts of their articles, decisions, ids present, ids
-    changed)``. The parts are clustered from the articles' scoring rows; an event that comes out with the members
-    of a stored one, no article changed and no decision touching it, is that event as stored (its record is made
-    from the same records, pairs and decisions), returned with ``record=None`` and not described again; the records
-    are read for the others only."""
+    """The events of a batch of units, as ``(event_id, date, record_json, members)``, and their storyline profiles:
+    ``task`` is ``(units, parts of their articles, decisions, ids present, ids changed)``. The parts are clustered
+    from the articles' scoring rows; an event that comes out with the members of a stored one, no article changed
+    and no decision touching it, is that event as stored (its record is made from the same records, pairs and
+    decisions), returned with no date and record and not described again; the records are read for the others
+    only."""
     units, parts, decisions, present, changed = task
     rows = _records(store, present, {a: r for a, r in cache.items() if isinstance(r, ScoringRow)}, load_rows)
     scores = units_scores(units, parts, rows, rules)
@@ -245,9 +272,11 @@ def _cluster_task(store, rules: dict, cache: dict, task):
     for members, relevant in clusters:
         eid = event_id(a for a, _ in members)
         if eid in same:
-            events.append(Event(eid, members, None))
+            events.append((eid, None, None, members))
             continue
-        events.append(describe_event(members, records, by_article, relevant, rules))
+        ev = describe_event(members, records, by_article, relevant, rules)
+        # as the store writes it (a JSON string is what the main process holds of each event until it is written)
+        events.append((ev.id, ev.record.get("date"), json.dumps(ev.record, ensure_ascii=False), ev.members))
         # its storyline profile, made here from the records just read (the storyline pass reads it back)
         mine = [records[a] for a, _ in members if a in records]
         if mine:
@@ -466,8 +495,10 @@ def _update_stories(store, embedder, rules, reconsider, on_progress, unanalysed,
         if on_progress:
             on_progress("embed", written, len(pending))
 
-    def write_features(rows):
+    def write_features(result):
+        rows, scoring = result
         store.write_story_features(rows)
+        store.write_story_rows(scoring)
         changed.update(r[0] for r in rows)
 
     named = store.pending_name_features(NAMES_VERSION) if unanalysed == "names" else []
@@ -476,7 +507,7 @@ def _update_stories(store, embedder, rules, reconsider, on_progress, unanalysed,
         pool.run(list(_chunks(pending, BATCH)), _read_articles, partial(_vector_rows, embedder=embedder),
                  write_vectors)
         pool.run(list(_chunks(pending_features, BATCH)), _read_analysed, _feature_rows, write_features)
-        pool.run(list(_chunks(named, BATCH)), _read_articles, _name_rows, write_features)
+        pool.run(list(_chunks(named, BATCH)), _read_named, _name_rows, write_features)
     # the scoring rows of the articles whose terms or features were written (or of a store made before them)
     rowless = store.story_rows_missing()
     with _MapPool(store, workers, -(-len(rowless) // BATCH)) as pool:
@@ -565,7 +596,7 @@ def _update_stories(store, embedder, rules, reconsider, on_progress, unanalysed,
     scope = affected_articles(changed, set(reconsider) & ready, parts_now, parts_before, expand)
     present = sorted(scope & ready)
     present_set = set(present)
-    new_events: list[Event] = []
+    new_events: list[tuple] = []     # (event_id, date, record_json or None, members)
     # units (parts joined by user decisions) in batches of about QUERY_CHUNK articles (fewer with workers, so each
     # has several): memory holds one batch's records and pair evidence, and the events found (small), not the
     # records of everything re-clustered
@@ -590,14 +621,13 @@ def _update_stories(store, embedder, rules, reconsider, on_progress, unanalysed,
     # kept for it stay valid, so the storyline pass has nothing to redo for it. Those with the members of a stored
     # event, no article changed and no decision touching them come back from the tasks with no record (not
     # described again: the same records, pairs and decisions make the same record)
-    same = {ev.id for ev in new_events if ev.record is None}
-    rows = [(ev.id, ev.record.get("date"), json.dumps(ev.record, ensure_ascii=False), ev.members) for ev in new_events
-            if ev.id not in same]
+    same = {ev[0] for ev in new_events if ev[2] is None}
+    rows = [ev for ev in new_events if ev[0] not in same]
     stored = {eid: (date, record) for eid, _, date, record in store.get_events(sorted({r[0] for r in rows}))}
     stored_members = store.event_members(sorted(stored))
     same |= {r[0] for r in rows if stored.get(r[0]) == (r[1], r[2]) and stored_members.get(r[0]) == sorted(r[3])
              and not any(a in changed for a, _ in r[3])}
-    left = {a for ev in new_events if ev.id in same for a in ev.article_ids}
+    left = {a for ev in new_events if ev[0] in same for a, _ in ev[3]}
     store.replace_events(sorted(scope - left), [r for r in rows if r[0] not in same],
                          profiles={e: p for e, p in profiles.items() if e not in same})
     profiles.clear()
