@@ -162,7 +162,7 @@ def score_matrix(left: Sequence[ArticleRecord], right: Sequence[ArticleRecord] |
     conflict = None
     if w.get("people_conflict"):
         main, words = batch.keys(PEOPLE, floor=w["people_weight"]), batch.keys(WORDS)
-        m_main, m_words = batch.matrix(main, ones=True), batch.matrix(words, ones=True)
+        m_main, m_words = batch.matrices(main, words, ones=True)   # one vocabulary for both
         count = batch.count(main)
         absent_l = count[:nl, None] - np.asarray((m_main[:nl] @ m_words[nl:].T).todense(), dtype=np.float32)
         absent_r = count[None, nl:] - np.asarray((m_words[:nl] @ m_main[nl:].T).todense(), dtype=np.float32)
@@ -172,7 +172,7 @@ def score_matrix(left: Sequence[ArticleRecord], right: Sequence[ArticleRecord] |
 
 
 #: Pairs scored at once by :func:`score_pairs` (bounds the memory of the gathered sparse rows).
-PAIR_BLOCK = 50_000
+PAIR_BLOCK = 10_000
 
 
 def score_pairs(records: Sequence[ArticleRecord], first: Sequence[int], second: Sequence[int],
@@ -194,8 +194,8 @@ def score_pairs(records: Sequence[ArticleRecord], first: Sequence[int], second: 
     w = rules["score"]
     people = bool(w.get("people_conflict"))
     if people:
-        main, words = batch.keys(PEOPLE, floor=w["people_weight"]), batch.keys(WORDS)   # one vocabulary for both
-        matrices["main"], matrices["words"] = batch.matrix(main, ones=True), batch.matrix(words, ones=True)
+        main, words = batch.keys(PEOPLE, floor=w["people_weight"]), batch.keys(WORDS)
+        matrices["main"], matrices["words"] = batch.matrices(main, words, ones=True)   # one vocabulary for both
         main_count = batch.count(main)
     has_tally = batch.counts[:, TALLIES] > 0
     for start in range(0, len(first), PAIR_BLOCK):

@@ -164,39 +164,45 @@ class RowBatch:
         self.hashes = np.concatenate([r.hashes for r in rows]) if rows else np.zeros(0, dtype=np.int64)
         self.weights = np.concatenate([r.weights for r in rows]) if rows else np.zeros(0, dtype=np.float32)
         self.section = np.repeat(np.tile(np.arange(len(SECTIONS), dtype=np.int8), self.n), counts.ravel())
-        self.row = np.repeat(np.arange(self.n, dtype=np.int64), counts.sum(axis=1))
-        # one vocabulary for every section, in ascending hash order: a column per distinct hash of the batch
-        vocab, self.column = np.unique(self.hashes, return_inverse=True)
-        self.width = max(1, len(vocab))
+        self.row = np.repeat(np.arange(self.n, dtype=np.int32), counts.sum(axis=1))
 
     def keys(self, k: int, *, floor: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(row, column, weight)`` of section ``k`` (with ``floor``: only keys weighing at least that, one per
-        hash and row, weighing 1)."""
+        """``(row, hash, weight)`` of section ``k`` (with ``floor``: only keys weighing at least that, one per hash
+        and row, weighing 1)."""
         mask = self.section == k
         if floor is not None:
             mask &= self.weights >= floor
-        row, col, w = self.row[mask], self.column[mask], self.weights[mask]
-        if floor is not None and len(col):
-            order = np.lexsort((col, row))
-            row, col = row[order], col[order]
-            keep = np.ones(len(col), dtype=bool)
-            keep[1:] = (row[1:] != row[:-1]) | (col[1:] != col[:-1])
-            row, col, w = row[keep], col[keep], np.ones(int(keep.sum()), dtype=np.float32)
-        return row, col, w
+        row, h, w = self.row[mask], self.hashes[mask], self.weights[mask]
+        if floor is not None and len(h):
+            order = np.lexsort((h, row))
+            row, h = row[order], h[order]
+            keep = np.ones(len(h), dtype=bool)
+            keep[1:] = (row[1:] != row[:-1]) | (h[1:] != h[:-1])
+            row, h, w = row[keep], h[keep], np.ones(int(keep.sum()), dtype=np.float32)
+        return row, h, w
 
-    def matrix(self, keys: tuple[np.ndarray, np.ndarray, np.ndarray], *, ones: bool = False):
-        """The sparse matrix of ``keys`` (:meth:`keys`): a row per article, a column per hash of the batch in
-        ascending order, so a product of two rows sums their shared keys in one order whatever else the batch
-        holds."""
+    def matrices(self, *keys: tuple[np.ndarray, np.ndarray, np.ndarray], ones: bool = False) -> list:
+        """The sparse matrices of ``keys`` (:meth:`keys`; one vocabulary for all of them): a row per article, a
+        column per hash in ascending order, so a product of two rows sums their shared keys in one order whatever
+        else the batch holds. A section at a time: its arrays, not the whole batch's, are sorted."""
         from scipy.sparse import csr_matrix
 
-        row, col, w = keys
-        indptr = np.zeros(self.n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(row, minlength=self.n), out=indptr[1:])
-        data = np.ones(len(col), dtype=np.float32) if ones else w.astype(np.float32, copy=False)
-        matrix = csr_matrix((data, col, indptr), shape=(self.n, self.width))
-        matrix.sort_indices()
-        return matrix
+        vocab, columns = np.unique(np.concatenate([h for _, h, _ in keys]), return_inverse=True)
+        out, at = [], 0
+        for row, h, w in keys:
+            cols = columns[at:at + len(h)].astype(np.int32 if len(vocab) < 2 ** 31 else np.int64)
+            at += len(h)
+            indptr = np.zeros(self.n + 1, dtype=np.int64)
+            np.cumsum(np.bincount(row, minlength=self.n), out=indptr[1:])
+            data = np.ones(len(h), dtype=np.float32) if ones else w.astype(np.float32, copy=False)
+            matrix = csr_matrix((data, cols, indptr), shape=(self.n, max(1, len(vocab))))
+            matrix.sort_indices()
+            out.append(matrix)
+        return out
+
+    def matrix(self, keys: tuple[np.ndarray, np.ndarray, np.ndarray], *, ones: bool = False):
+        """The sparse matrix of one section's ``keys`` (:meth:`matrices`)."""
+        return self.matrices(keys, ones=ones)[0]
 
     def count(self, keys: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
         """How many keys each row has in ``keys``."""
