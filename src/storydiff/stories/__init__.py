@@ -630,12 +630,16 @@ def _update_stories(store, embedder, rules, reconsider, on_progress, unanalysed,
     left = {a for ev in new_events if ev[0] in same for a, _ in ev[3]}
     store.replace_events(sorted(scope - left), [r for r in rows if r[0] not in same],
                          profiles={e: p for e, p in profiles.items() if e not in same})
+    # what the tasks gave is written: let it go before the storyline pass
     profiles.clear()
+    events_found = len(new_events)
+    new_events.clear()
+    rows.clear()
 
     # 4. storylines reachable from the new events (and the rest of the storylines they were in)
     storylines = update_storylines(store, rules=rules) if regroup_storylines else 0
     return StoriesSummary(embedded=len(pending), featured=len(pending_features) + len(named), changed=len(changed),
-                          reclustered=len(present), events=len(new_events), storylines=storylines, waiting=waiting,
+                          reclustered=len(present), events=events_found, storylines=storylines, waiting=waiting,
                           index_rebuilt=index.rebuilt, seconds=time.perf_counter() - started, unchanged=len(same))
 
 

@@ -259,8 +259,10 @@ class EventLinks:
         its record's evidence: after a first run every event is fresh, and their full records were held to the end
         of the pass."""
         missing = [e for e in event_ids if e not in self.known]
-        if missing:
-            for e, ev in self._events(missing).items():
+        # a batch at a time: a first pass remembers every event of the store, and their full records (with their
+        # evidence) are what is read
+        for i in range(0, len(missing), PROFILE_BATCH):
+            for e, ev in self._events(missing[i:i + PROFILE_BATCH]).items():
                 self.known[e] = Event(ev.id, ev.members, {k: ev.record.get(k) for k in STORYLINE_FIELDS})
 
     def event(self, event_id: str) -> Event:
