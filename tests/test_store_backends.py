@@ -413,7 +413,8 @@ def test_event_profiles_are_written_and_dropped_with_their_events(any_store):
     store = any_store
     ingest([str(SEEDS)], store, workers=1)
     ids = sorted(r.id for r in store.list_articles())[:3]
-    store.replace_events([], [("ev1", None, "{}", [(ids[0], "clustered")]), ("ev2", None, "{}", [(ids[1], "clustered")])],
+    store.replace_events([], [("ev1", None, "{}", [(ids[0], "clustered")]),
+                              ("ev2", None, "{}", [(ids[1], "clustered")])],
                          profiles={"ev1": b"p1", "ev2": b"p2", "ev9": b"not an event written"})
     assert store.event_profiles(["ev1", "ev2", "ev9"]) == {"ev1": b"p1", "ev2": b"p2"}
     store.write_event_profiles([("ev2", b"p2 again"), ("ev8", b"no such event")])

@@ -579,8 +579,9 @@ class SQLiteStore:
                 out.setdefault(eid, []).append((aid, how))
         return out
 
-    def replace_events(self, ids: Sequence[str], events: Sequence[tuple[str, str | None, str, Sequence[tuple[str, str]]]],
-                       *, profiles: Mapping[str, bytes] | None = None) -> None:
+    def replace_events(self, ids: Sequence[str],
+                       events: Sequence[tuple[str, str | None, str, Sequence[tuple[str, str]]]], *,
+                       profiles: Mapping[str, bytes] | None = None) -> None:
         """Drop the events of the articles ``ids`` (all their members, and their storyline profiles) and store
         ``events`` as ``(event_id, date, record_json, [(article_id, how), ...])``, with the ``profiles`` given
         (``{event_id: profile}``), in one transaction."""

@@ -47,8 +47,8 @@ import numpy as np
 from ..errors import StorydiffError
 from .embed import DEFAULT_EMBEDDER, article_terms, embed_articles, load_embedder
 from .events import (ArticleRecord, Decision, Event, EventParts, affected_articles, cluster_events, cluster_unit,
-                     decision_units, describe_event, edges_by_article, event_id, find_edges, published_day, search_candidates,
-                     units_scores)
+                     decision_units, describe_event, edges_by_article, event_id, find_edges, published_day,
+                     search_candidates, units_scores)
 from .features import FEATURES_VERSION, NAMES_VERSION, StoryFeatures, load_rules, name_features, story_features
 from .index import VectorIndex
 from .rows import ScoringRow, decode_row, encode_row, row_of
@@ -222,20 +222,20 @@ def _in_worker(fn, task):
     return result
 
 
-def _records(store, ids: Iterable[str], cache: dict[str, ArticleRecord], load=None) -> dict[str, ArticleRecord]:
-    records = {a: cache[a] for a in ids if a in cache}
-    records.update((load or load_records)(store, [a for a in ids if a not in records]))
-    return records
+def _rows(store, ids: Iterable[str], cache: dict[str, ScoringRow]) -> dict[str, ScoringRow]:
+    """The scoring rows of ``ids``: those of the last task (``cache``), the others read."""
+    rows = {a: cache[a] for a in ids if a in cache}
+    rows.update(load_rows(store, [a for a in ids if a not in rows]))
+    return rows
 
 
 def _score_task(store, rules: dict, cache: dict, cands: dict[str, list[str]]):
     """The pairs at or above the storyline edge threshold between each query and its candidates (article ids);
     and the scoring rows read, kept for the next task (queries in publication order share most candidates)."""
-    records = _records(store, sorted(set(cands) | {c for found in cands.values() for c in found}),
-                       {a: r for a, r in cache.items() if isinstance(r, ScoringRow)}, load_rows)
-    queries = [records[q] for q in cands if q in records]
-    found = {q: [records[c] for c in cs if c in records] for q, cs in cands.items()}
-    return find_edges(queries, found, rules["storyline_edge_threshold"], rules), records
+    rows = _rows(store, sorted(set(cands) | {c for found in cands.values() for c in found}), cache)
+    queries = [rows[q] for q in cands if q in rows]
+    found = {q: [rows[c] for c in cs if c in rows] for q, cs in cands.items()}
+    return find_edges(queries, found, rules["storyline_edge_threshold"], rules), rows
 
 
 class _PartsOf(dict):
@@ -253,24 +253,23 @@ def _cluster_task(store, rules: dict, cache: dict, task):
     decisions), returned with no date and record and not described again; the records are read for the others
     only."""
     units, parts, decisions, present, changed = task
-    rows = _records(store, present, {a: r for a, r in cache.items() if isinstance(r, ScoringRow)}, load_rows)
+    rows = _rows(store, present, cache)
     scores = units_scores(units, parts, rows, rules)
-    clusters = []
+    clusters = []   # (event id, members, the decisions touching its unit)
     for unit in units:
         relevant = [d for d in decisions if set(d.linked) & set(unit)]
-        clusters.extend((members, relevant) for members in cluster_unit(unit, parts, rows, decisions, rules,
-                                                                        scores=scores))
+        clusters.extend((event_id(a for a, _ in members), members, relevant)
+                        for members in cluster_unit(unit, parts, rows, decisions, rules, scores=scores))
     changed = set(changed)
-    maybe = {event_id(a for a, _ in members): members for members, relevant in clusters
+    maybe = {eid: members for eid, members, relevant in clusters
              if not relevant and not any(a in changed for a, _ in members)}
     stored = store.event_members(sorted(maybe))
     same = {eid for eid, members in maybe.items() if stored.get(eid) == sorted(members)}
-    need = sorted({a for members, _ in clusters if event_id(a for a, _ in members) not in same for a, _ in members})
+    need = sorted({a for eid, members, _ in clusters if eid not in same for a, _ in members})
     records = load_records(store, need, rows=False)
     by_article = edges_by_article(store.story_links(need))
     events, profiles = [], {}
-    for members, relevant in clusters:
-        eid = event_id(a for a, _ in members)
+    for eid, members, relevant in clusters:
         if eid in same:
             events.append((eid, None, None, members))
             continue
