@@ -538,8 +538,10 @@ class SQLiteStore:
         seen: dict[tuple[str, str], tuple[str, str, float]] = {}
         for chunk in _chunks(list(ids), 400):
             marks = ",".join("?" * len(chunk))
+            # UNION ALL: an edge with both ends in the chunk comes twice and is kept once here (no sort in SQLite);
+            # the side by b is answered from the covering index (b, a, score) alone (migration 0006)
             for row in self.conn.execute(
-                    f"SELECT a, b, score FROM story_edges WHERE a IN ({marks}) AND score >= ? UNION "
+                    f"SELECT a, b, score FROM story_edges WHERE a IN ({marks}) AND score >= ? UNION ALL "
                     f"SELECT a, b, score FROM story_edges WHERE b IN ({marks}) AND score >= ?",
                     chunk + [min_score] + chunk + [min_score]):
                 seen[(row[0], row[1])] = row
