@@ -1459,3 +1459,30 @@ def test_scoring_rows_are_made_by_the_features_maps_and_filled_in_after(tmp_path
         update_stories(store)
         assert filled == ids[:1] and store.story_rows_missing() == []
         assert {a: row for a, _, row in store.story_rows(ids)} == before      # the same text: the same row
+
+
+def test_a_store_from_before_scoring_rows_and_profiles_is_caught_up(stories_store):
+    """A store migrated from before 0006 has no scoring rows and no event profiles: its next update makes the rows,
+    finds the same events, and its storyline pass (run again over every event) makes the profiles it lacks, keeps
+    them, and gives the same storylines; the pass after reads them back."""
+    from storydiff.stories import update_storylines
+
+    store = stories_store
+    events, lines = partition(store), _storylines(store)
+    ids = sorted(a for e in events for a in e)
+    store.conn.execute("DELETE FROM story_rows")
+    store.conn.execute("DELETE FROM event_profiles")
+    store.conn.execute("UPDATE events SET linked = 0")     # as a store from before kept links was migrated
+    store.conn.execute("DELETE FROM event_links")
+    store.conn.commit()
+    assert store.story_rows_missing() == ids
+    update_stories(store)
+    assert store.story_rows_missing() == [] and partition(store) == events and _storylines(store) == lines
+    event_ids = [e for e, _, _, _ in store.get_events()]
+    kept = store.event_profiles(event_ids)
+    assert kept and set(kept) <= set(event_ids)
+    store.conn.execute("UPDATE events SET linked = 0")
+    store.conn.execute("DELETE FROM event_links")
+    store.conn.commit()
+    assert update_storylines(store) == len(lines) and _storylines(store) == lines
+    assert store.event_profiles(event_ids) == kept
