@@ -104,12 +104,7 @@ class SQLiteStore:
 
     # --- writing
     def known_raw_hashes(self, locators: Sequence[str]) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for chunk in _chunks(list(locators), 500):
-            marks = ",".join("?" * len(chunk))
-            out.update(self.conn.execute(f"SELECT locator, raw_hash FROM articles WHERE locator IN ({marks})",
-                                         chunk).fetchall())
-        return out
+        return self._lookup("articles", "locator", "raw_hash", locators)
 
     def lsh_candidates(self, keys: Sequence[int]) -> list[Candidate]:
         if not keys:
@@ -161,6 +156,15 @@ class SQLiteStore:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+
+    def _lookup(self, table: str, key: str, value: str, keys: Iterable) -> dict:
+        """``{key: value}`` of the rows of ``table`` whose ``key`` is one of ``keys`` (asked 500 at a time; names
+        come from this module, never from input)."""
+        out: dict = {}
+        for chunk in _chunks(list(keys), 500):
+            out.update(self.conn.execute(f"SELECT {key}, {value} FROM {table} WHERE {key} IN "
+                                         f"({','.join('?' * len(chunk))})", chunk).fetchall())
+        return out
 
     @contextmanager
     def _immediate(self):
@@ -508,11 +512,7 @@ class SQLiteStore:
 
     def story_features(self, ids: Iterable[str]) -> dict[str, str]:
         """``{article_id: record_json}`` for the given articles that have features."""
-        out: dict[str, str] = {}
-        for chunk in _chunks(list(ids), 500):
-            out.update(self.conn.execute(f"SELECT article_id, record FROM story_features WHERE article_id IN "
-                                         f"({','.join('?' * len(chunk))})", chunk).fetchall())
-        return out
+        return self._lookup("story_features", "article_id", "record", ids)
 
     def story_ready_ids(self) -> list[str]:
         """Articles that have both a vector and features (what the stories stage clusters)."""
@@ -565,11 +565,7 @@ class SQLiteStore:
 
     def events_of(self, ids: Iterable[str]) -> dict[str, str]:
         """``{article_id: event_id}`` for the given articles that belong to an event."""
-        out: dict[str, str] = {}
-        for chunk in _chunks(list(ids), 500):
-            out.update(self.conn.execute(f"SELECT article_id, event_id FROM event_members WHERE article_id IN "
-                                         f"({','.join('?' * len(chunk))})", chunk).fetchall())
-        return out
+        return self._lookup("event_members", "article_id", "event_id", ids)
 
     def event_members(self, event_ids: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
         """``{event_id: [(article_id, how), ...]}`` (members sorted by article id)."""
@@ -627,11 +623,7 @@ class SQLiteStore:
 
     def event_profiles(self, event_ids: Iterable[str]) -> dict[str, bytes]:
         """``{event_id: profile}`` for the given events that have a stored storyline profile."""
-        out: dict[str, bytes] = {}
-        for chunk in _chunks(list(event_ids), 500):
-            out.update(self.conn.execute(f"SELECT event_id, profile FROM event_profiles WHERE event_id IN "
-                                         f"({','.join('?' * len(chunk))})", chunk).fetchall())
-        return out
+        return self._lookup("event_profiles", "event_id", "profile", event_ids)
 
     def write_event_profiles(self, rows: Iterable[tuple[str, bytes]]) -> None:
         """Store ``(event_id, profile)`` rows for events that exist (replacing older ones)."""
