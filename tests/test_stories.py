@@ -1231,6 +1231,23 @@ def test_pairs_cut_by_candidate_keep_every_pair_once(parts):
     assert _split_by_candidate({}, parts) == []
 
 
+@pytest.mark.parametrize("parts, limit, expected", [(1, 100, 6), (2, 100, 6), (2, 150, 4), (3, 1000, 3), (1, None, 1)])
+def test_pairs_cut_into_tasks_of_bounded_candidates(parts, limit, expected):
+    """A chunk whose candidates are spread over the store (undated articles) is cut into more tasks, so a task reads
+    about ``limit`` rows at most; every pair is still scored once."""
+    from storydiff.stories import _split_by_candidate
+
+    rng = random.Random(7)
+    ids = [f"a{n:04d}" for n in range(600)]
+    cands = {q: rng.sample(ids, 40) for q in ids[:50]}
+    assert len({c for found in cands.values() for c in found}) > 550
+    tasks = _split_by_candidate(cands, parts, limit)
+    assert len(tasks) == expected
+    pairs = [(q, c) for task in tasks for q, found in task.items() for c in found]
+    assert sorted(pairs) == sorted((q, c) for q, found in cands.items() for c in found)
+    if limit:
+        assert max(len({c for found in task.values() for c in found}) for task in tasks) <= 1.3 * limit
+
 def test_an_update_restores_the_garbage_collector_thresholds(tmp_path, corpus):
     import gc
 

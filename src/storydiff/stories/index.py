@@ -39,10 +39,14 @@ def _usearch_index(dim: int):
     return Index(ndim=dim, metric="cos", dtype="f32", connectivity=16, expansion_add=128, expansion_search=128)
 
 
-def _unit_rows(vectors: np.ndarray) -> np.ndarray:
-    """Rows scaled to length 1 (a zero row stays zero), as float32: their dot products are cosines."""
+def _unit_rows(vectors: np.ndarray, in_place: bool = False) -> np.ndarray:
+    """Rows scaled to length 1 (a zero row stays zero), as float32: their dot products are cosines. ``in_place``:
+    scale ``vectors`` itself (a float32 array the caller owns), not a copy."""
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    if in_place:
+        vectors[~(norms > 0).ravel()] = 0.0   # as the copy gives: zero where the norm is zero (or NaN)
+        return np.divide(vectors, norms, out=vectors, where=norms > 0)
     return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
 
 
@@ -144,10 +148,22 @@ class VectorIndex:
             # one thread: the HNSW graph then depends only on the order of the keys
             self._graph.add(np.asarray(keys, dtype=np.uint64), np.vstack(vectors).astype(np.float32), threads=1)
             return
-        all_keys = np.concatenate([self._keys, np.asarray(keys, dtype=np.uint64)])
-        unit = np.concatenate([self._unit, _unit_rows(np.vstack(vectors))])
-        order = np.argsort(all_keys, kind="stable")
-        self._keys, self._unit = all_keys[order], unit[order]
+        new_keys = np.asarray(keys, dtype=np.uint64)
+        new_unit = _unit_rows(np.vstack(vectors).astype(np.float32, copy=False), in_place=True)
+        if len(new_keys) and not np.all(new_keys[1:] > new_keys[:-1]):
+            order = np.argsort(new_keys, kind="stable")
+            new_keys, new_unit = new_keys[order], new_unit[order]
+        if not len(self._keys):
+            self._keys, self._unit = new_keys, new_unit
+        elif new_keys[0] > self._keys[-1]:
+            # keys are given out in increasing order: new ones go at the end (no sort, one copy of the table)
+            self._keys = np.concatenate([self._keys, new_keys])
+            self._unit = np.concatenate([self._unit, new_unit])
+        else:
+            all_keys = np.concatenate([self._keys, new_keys])
+            order = np.argsort(all_keys, kind="stable")
+            self._keys, self._unit = all_keys[order], np.concatenate([self._unit, new_unit])[order]
+        del new_unit
         if len(self._keys) > EXACT_LIMIT:  # past the limit: the graph, built from the vectors in key order
             self._graph = _usearch_index(self.dim)
             for at in range(0, len(self._keys), 4096):
