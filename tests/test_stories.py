@@ -1503,3 +1503,21 @@ def test_a_store_from_before_scoring_rows_and_profiles_is_caught_up(stories_stor
     store.conn.commit()
     assert update_storylines(store) == len(lines) and _storylines(store) == lines
     assert store.event_profiles(event_ids) == kept
+
+
+def test_profiles_wait_in_a_temporary_file_and_are_written_from_it(tmp_path):
+    """The profiles an update makes are held in a temporary file (offsets only in memory) and the store writes them
+    from that mapping as from a dict."""
+    from storydiff.stories import _Spill
+
+    spill = _Spill()
+    spill.update({"ev2": b"two", "ev1": b"\x00one"})
+    spill.update({"ev3": b"", "ev2": b"two again"})
+    assert len(spill) == 3 and sorted(spill) == ["ev1", "ev2", "ev3"]
+    assert dict(spill.items()) == {"ev1": b"\x00one", "ev2": b"two again", "ev3": b""}
+    with SQLiteStore(tmp_path / "s.db") as store:
+        store.replace_events([], [("ev1", None, "{}", [("a1", "auto")]), ("ev2", None, "{}", [("a2", "auto")])],
+                             profiles=spill)
+        assert store.event_profiles(["ev1", "ev2", "ev3"]) == {"ev1": b"\x00one", "ev2": b"two again"}
+    spill.close()
+    assert len(spill) == 0

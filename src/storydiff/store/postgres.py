@@ -622,9 +622,9 @@ class PostgresStore:
                                 "ON CONFLICT (article_id) DO UPDATE SET event_id = EXCLUDED.event_id, "
                                 "how = EXCLUDED.how", [(aid, event_id, how) for aid, how in members])
             written = {e[0] for e in events}
-            cur.executemany("INSERT INTO event_profiles(event_id, profile) VALUES (%s,%s) ON CONFLICT (event_id) "
-                            "DO UPDATE SET profile = EXCLUDED.profile",
-                            [(e, bytes(p)) for e, p in sorted((profiles or {}).items()) if e in written])
+            for chunk in _chunks(sorted(e for e in (profiles or {}) if e in written), 500):
+                cur.executemany("INSERT INTO event_profiles(event_id, profile) VALUES (%s,%s) ON CONFLICT (event_id) "
+                                "DO UPDATE SET profile = EXCLUDED.profile", [(e, bytes(profiles[e])) for e in chunk])
 
     def event_profiles(self, event_ids: Iterable[str]) -> dict[str, bytes]:
         """``{event_id: profile}`` for the given events that have a stored storyline profile."""

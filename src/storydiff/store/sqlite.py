@@ -582,7 +582,7 @@ class SQLiteStore:
                        profiles: Mapping[str, bytes] | None = None) -> None:
         """Drop the events of the articles ``ids`` (all their members, and their storyline profiles) and store
         ``events`` as ``(event_id, date, record_json, [(article_id, how), ...])``, with the ``profiles`` given
-        (``{event_id: profile}``), in one transaction."""
+        (``{event_id: profile}``, any mapping; those of events not written are ignored), in one transaction."""
         conn = self.conn
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -613,8 +613,10 @@ class SQLiteStore:
                 conn.executemany("INSERT OR REPLACE INTO event_members(article_id, event_id, how) VALUES (?,?,?)",
                                  [(aid, event_id, how) for aid, how in members])
             written = {e[0] for e in events}
-            conn.executemany("INSERT OR REPLACE INTO event_profiles(event_id, profile) VALUES (?,?)",
-                             [(e, p) for e, p in sorted((profiles or {}).items()) if e in written])
+            # read from ``profiles`` 500 at a time (the stories update passes a mapping kept in a temporary file)
+            for chunk in _chunks(sorted(e for e in (profiles or {}) if e in written), 500):
+                conn.executemany("INSERT OR REPLACE INTO event_profiles(event_id, profile) VALUES (?,?)",
+                                 [(e, profiles[e]) for e in chunk])
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
