@@ -599,6 +599,7 @@ def _update_stories(store, embedder, rules, reconsider, on_progress, unanalysed,
         return grown
 
     scope = affected_articles(changed, set(reconsider) & ready, parts_now, parts_before, expand)
+    del parts_before, old_links   # the graph before is not needed again
     present = sorted(scope & ready)
     present_set = set(present)
     new_events: list[tuple] = []     # (event_id, date, record_json or None, members)
@@ -621,6 +622,9 @@ def _update_stories(store, embedder, rules, reconsider, on_progress, unanalysed,
             relevant = [d for d in decisions if set(d.linked) & {a for unit in batch for a in unit}]
             pool.submit(_cluster_task, (batch, parts, relevant, ids, sorted(changed.intersection(ids))),
                         collect)
+    # the pairs read to find the parts (7,831 articles' for a +1,000 update of the 37,554 AllSides articles) are not
+    # needed again: let them go before the storyline pass
+    del parts_now, links_now, units
     # an event that comes out exactly as stored (same id, members and record) with no article changed (its links to
     # other events come from its articles' vectors, words and names) is left alone: its storyline and the links
     # kept for it stay valid, so the storyline pass has nothing to redo for it. Those with the members of a stored
