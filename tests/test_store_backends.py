@@ -424,6 +424,18 @@ def test_event_profiles_are_written_and_dropped_with_their_events(any_store):
     assert store.event_profiles(["ev1", "ev2", "ev3"]) == {"ev2": b"p2 again"}
 
 
+def test_stories_pending_marks_keep_the_first_pairs_until_cleared(any_store):
+    """What an interrupted stories update leaves: its marked articles and their pairs before it; marking again keeps
+    the pairs first kept (the graph before the first, interrupted, update)."""
+    store = any_store
+    assert store.stories_pending() == ([], [])
+    store.mark_stories_pending(["b", "a"], [("a", "b", 0.91), ("a", "c", 0.8)])
+    store.mark_stories_pending(["a", "d"], [("a", "b", 0.5), ("b", "d", 0.77)])
+    assert store.stories_pending() == (["a", "b", "d"], [("a", "b", 0.91), ("a", "c", 0.8), ("b", "d", 0.77)])
+    store.clear_stories_pending()
+    assert store.stories_pending() == ([], [])
+
+
 def test_export_agrees(both, tmp_path):
     from storydiff.export import export_store
     lite, pg = both

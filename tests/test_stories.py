@@ -1521,3 +1521,50 @@ def test_profiles_wait_in_a_temporary_file_and_are_written_from_it(tmp_path):
         assert store.event_profiles(["ev1", "ev2", "ev3"]) == {"ev1": b"\x00one", "ev2": b"two again"}
     spill.close()
     assert len(spill) == 0
+
+
+@pytest.mark.parametrize("where", ["events", "pairs"])
+def test_an_update_interrupted_after_its_pairs_is_finished_by_the_next(tmp_path, corpus, monkeypatch, where):
+    """Articles already in events whose vectors change (another embedder) get new pairs; an update interrupted after
+    replacing some of their pairs -- in the pair scoring, or while writing the events -- leaves them marked, and the
+    next update re-clusters them: the store ends as an uninterrupted run leaves it."""
+    import storydiff.stories as stories
+
+    def state(store):
+        return (sorted(store.story_links([a.id for a in corpus[0]], -10.0)),
+                sorted(json.dumps(e, sort_keys=True) for e in list_events(store)), _storylines(store))
+
+    with SQLiteStore(tmp_path / "ref.db") as ref:
+        add(ref, corpus)
+        update_stories(ref, embedder="wordllama-plain")
+        before = state(ref)
+        update_stories(ref, embedder="wordllama")
+        expected = state(ref)
+    assert before != expected   # the other vectors change the pairs' scores
+    with SQLiteStore(tmp_path / "cut.db") as store:
+        add(store, corpus)
+        update_stories(store, embedder="wordllama-plain")
+
+        def crash(*args, **kwargs):
+            raise KeyboardInterrupt
+        if where == "events":
+            monkeypatch.setattr(store, "replace_events", crash)
+        else:
+            real = store.replace_story_edges
+            calls = []
+
+            def some_then_crash(ids, edges):
+                calls.append(1)
+                if len(calls) > 2:    # the old pairs dropped, one chunk of new ones written
+                    raise KeyboardInterrupt
+                return real(ids, edges)
+            monkeypatch.setattr(store, "replace_story_edges", some_then_crash)
+            monkeypatch.setattr(stories, "QUERY_CHUNK", 8)
+        with pytest.raises(KeyboardInterrupt):
+            update_stories(store, embedder="wordllama")
+        monkeypatch.undo()
+        marked, kept = store.stories_pending()
+        assert marked == sorted(a.id for a in corpus[0]) and kept   # every article: its vector changed
+        assert update_stories(store, embedder="wordllama").changed == len(marked)
+        assert state(store) == expected
+        assert store.stories_pending() == ([], [])

@@ -529,6 +529,28 @@ class PostgresStore:
             "WHERE NOT EXISTS (SELECT 1 FROM story_rows r WHERE r.article_id = v.article_id) "
             "ORDER BY v.article_id")]
 
+    def mark_stories_pending(self, ids: Iterable[str], links: Iterable[tuple[str, str, float]] = ()) -> None:
+        """Mark articles whose events the stories update is about to redo, with their pairs as they were before it
+        (``(a, b, score)``), before it replaces any pair; kept until :meth:`clear_stories_pending`."""
+        with self._write() as conn:
+            cur = conn.cursor()
+            cur.executemany("INSERT INTO stories_pending(article_id) VALUES (%s) ON CONFLICT DO NOTHING",
+                            [(a,) for a in ids])
+            cur.executemany("INSERT INTO stories_pending_links(a, b, score) VALUES (%s,%s,%s) ON CONFLICT DO NOTHING",
+                            [(a, b, float(s)) for a, b, s in links])
+
+    def stories_pending(self) -> tuple[list[str], list[tuple[str, str, float]]]:
+        """What an interrupted stories update left: the articles it marked (by id) and their pairs before it."""
+        ids = [r[0] for r in self._q("SELECT article_id FROM stories_pending ORDER BY article_id")]
+        links = [(a, b, float(s)) for a, b, s in self._q("SELECT a, b, score FROM stories_pending_links ORDER BY a, b")]
+        return ids, links
+
+    def clear_stories_pending(self) -> None:
+        """Drop the marks and kept pairs (the update has written the events of every marked article)."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM stories_pending")
+            conn.execute("DELETE FROM stories_pending_links")
+
     def story_features(self, ids: Iterable[str]) -> dict[str, str]:
         """``{article_id: record_json}`` for the given articles that have features."""
         out: dict[str, str] = {}

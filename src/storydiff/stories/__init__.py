@@ -517,6 +517,9 @@ def _update_stories(store, embedder, rules, reconsider, on_progress, unanalysed,
     ready = set(store.story_ready_ids())
     clustered = store.events_of(sorted(ready))
     changed = (changed & ready) | (ready - set(clustered))
+    # what an interrupted update left: articles whose pairs it began to replace and whose events it did not write
+    marked, kept_links = store.stories_pending()
+    changed |= set(marked) & ready
     waiting = store.count_articles() - len(ready)
 
     # 2. candidate search for the changed articles only
@@ -525,13 +528,21 @@ def _update_stories(store, embedder, rules, reconsider, on_progress, unanalysed,
     removed.clear()
     query_ids = sorted(changed)
     decisions = _decisions(store)
-    old_links = store.story_links(query_ids, threshold)  # the graph before this update, around the changes
+    # the graph before this update, around the changes: for the articles an interrupted update marked, their pairs
+    # as it kept them before replacing any (it may have written new ones since)
+    marked_set = set(marked)
+    old_links = [link for link in store.story_links(query_ids, threshold)
+                 if link[0] not in marked_set and link[1] not in marked_set] + list(kept_links)
+    del kept_links
     if query_ids:
         # in chunks of queries, so that memory holds one chunk's records, candidates and pairs, whatever the size
         # of the update or of the corpus. Two articles are a pair when either finds the other (the search is capped
         # at max_candidates and approximate above index.EXACT_LIMIT, so one may find the other and not be found back);
         # a pair of two queries is scored once, in the chunk of whichever finds the other first, so the pairs do
         # not depend on how the queries are cut into chunks
+        # marked, with their pairs before, until their events are written: an update interrupted from here on is
+        # finished by the next one (it treats them as changed and reads their pairs before from the marks)
+        store.mark_stories_pending(query_ids, old_links)
         store.replace_story_edges(query_ids, [])
         # chunks in publication order: a chunk's candidates (within candidate_window_days of its articles) are then
         # mostly in it and in the chunk before, whose records are kept instead of being read again (the edges do
@@ -638,6 +649,8 @@ def _update_stories(store, embedder, rules, reconsider, on_progress, unanalysed,
              and not any(a in changed for a, _ in r[3])}
     left = {a for ev in new_events if ev[0] in same for a, _ in ev[3]}
     store.replace_events(sorted(scope - left), [r for r in rows if r[0] not in same], profiles=profiles)
+    if query_ids or marked:
+        store.clear_stories_pending()   # every marked article's event is written
     # what the tasks gave is written: let it go before the storyline pass
     profiles.close()
     events_found = len(new_events)
