@@ -34,7 +34,8 @@ from datetime import date
 import numpy as np
 
 from .features import DateMention, StoryFeatures, load_rules
-from .rows import ENTITIES, MEASURES, NUMBERS, PEOPLE, TALLIES, TERMS, THINGS, WORDS, RowBatch
+from .rows import (ENTITIES, MEASURES, NUMBERS, PEOPLE, TALLIES, TERMS, THINGS, WORDS, RowBatch,
+                   full_name_surnames, name_words)
 
 
 @dataclass(frozen=True)
@@ -118,19 +119,6 @@ def _combine(w: dict, vec, lex, ent, numbers, tallies, has_l, has_r, same_measur
     if people_conflict is not None:
         score += w["people_conflict"] * people_conflict
     return (score.astype(np.float32), similarity) if both else score.astype(np.float32)
-
-
-def _main_people(records: Sequence[ArticleRecord], floor: float) -> list[dict[str, float]]:
-    """Each article's main people: the surnames of the persons it names in full and weighs at least ``floor``
-    (named in the lead and more than once)."""
-    return [{k.split()[-1]: 1.0 for k, label, weight, _ in r.features.entities
-             if label == "PERSON" and weight >= floor and not k.startswith("~") and len(k.split()) >= 2}
-            for r in records]
-
-
-def _name_words(records: Sequence[ArticleRecord]) -> list[dict[str, float]]:
-    """Every word of every name an article gives (to tell whether it mentions a person at all)."""
-    return [{word: 1.0 for k, _, _, _ in r.features.entities for word in k.lstrip("~").split()} for r in records]
 
 
 def score_matrix(left: Sequence[ArticleRecord], right: Sequence[ArticleRecord] | None = None,
@@ -225,8 +213,8 @@ def _evidence_parts(r: ArticleRecord, floor: float) -> tuple:
     """What :func:`pair_evidence` needs of one record, computed once per record rather than once per pair."""
     entities = {k: (w, n) for k, _, w, n in r.features.entities}
     measures = {m.rsplit(":", 1)[0]: m for m in r.features.measures}
-    main = set(_main_people([r], floor)[0])
-    words = set(_name_words([r])[0])
+    main = {surname for surname, weight in full_name_surnames(r.features) if weight >= floor}
+    words = set(name_words(r.features))
     return entities, measures, main, words
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -89,16 +89,29 @@ def _keys(items: Iterable[str]) -> dict[int, float]:
     return dict.fromkeys(map(key_hash, items), 1.0)
 
 
+def full_name_surnames(features) -> Iterator[tuple[str, float]]:
+    """``(surname, weight)`` of every person the article names in full (a main person weighs at least the rules'
+    ``people_weight``: named in the lead and more than once)."""
+    for k, label, weight, _ in features.entities:
+        if label == "PERSON" and not k.startswith("~") and len(k.split()) >= 2:
+            yield k.split()[-1], weight
+
+
+def name_words(features) -> Iterator[str]:
+    """Every word of every name the article gives (to tell whether it mentions a person at all)."""
+    for k, _, _, _ in features.entities:
+        yield from k.lstrip("~").split()
+
+
 def row_sections(record) -> list[dict[int, float]]:
     """The sections of ``record``'s row as ``{hash: weight}`` (see the module docstring)."""
     f = record.features
     entities = f.entity_weights
     norm = math.sqrt(sum(w * w for w in entities.values())) or 1.0
     people: dict[int, float] = {}
-    for k, label, weight, _ in f.entities:
-        if label == "PERSON" and not k.startswith("~") and len(k.split()) >= 2:
-            h = key_hash(k.split()[-1])
-            people[h] = max(people.get(h, weight), weight)   # a surname is a main person if any full name is
+    for surname, weight in full_name_surnames(f):
+        h = key_hash(surname)
+        people[h] = max(people.get(h, weight), weight)   # a surname is a main person if any full name is
     return [
         _weighted(record.terms.items()),
         _weighted((k, w / norm) for k, w in entities.items()),
@@ -107,7 +120,7 @@ def row_sections(record) -> list[dict[int, float]]:
         _keys(f.measures),
         _keys(m.rsplit(":", 1)[0] for m in f.measures),
         people,
-        _keys(word for k, _, _, _ in f.entities for word in k.lstrip("~").split()),
+        _keys(name_words(f)),
     ]
 
 
