@@ -4,7 +4,7 @@ Usage::
 
     python bench/stories_events.py [--ecb PATH] [--neus PATH] [--embedder wordllama|minilm|minilm-static] [--lead N|full]
                                    [--topics 1,3,...] [--neus-limit N] [--json OUT] [--set KEY=VALUE ...]
-                                   [--features analysis|names] [--basil PATH|none]
+                                   [--features analysis|names] [--basil PATH|none] [--errors]
 
 What is scored
 --------------
@@ -131,6 +131,37 @@ def cluster(records, embedder: str = "wordllama") -> dict[str, str]:
     return {aid: ev.id for ev in cluster_events(records, rules=rules) for aid in ev.article_ids}
 
 
+def errors(pred: dict[str, str], gold: dict[str, str], records) -> dict:
+    """What the clustering got wrong, by kind: predicted events holding articles of two or more gold events (wrong
+    merges) and gold events spread over two or more predicted ones (splits); the B-cubed figures if every wrong merge
+    were cut along the gold events (what the merges cost) and if every split were joined (what the splits cost); and
+    how many articles of the wrong merges carry no date at all (no happening date in the text, no publication
+    date), which neither the candidate window nor the date terms can tell apart."""
+    by_pred: dict[str, list[str]] = defaultdict(list)
+    by_gold: dict[str, list[str]] = defaultdict(list)
+    for a, p in pred.items():
+        by_pred[p].append(a)
+        by_gold[gold[a]].append(a)
+    merged = [m for m in by_pred.values() if len({gold[a] for a in m}) > 1]
+    split = [m for m in by_gold.values() if len({pred[a] for a in m}) > 1]
+    in_merge = {a for m in merged for a in m}
+    in_split = {a for m in split for a in m}
+    undated = {r.article_id for r in records if r.features.when is None and not r.features.published}
+    return {"wrong_merges": len(merged), "articles_in_wrong_merges": len(in_merge),
+            "undated_in_wrong_merges": len(in_merge & undated),
+            "undated": len(undated & set(pred)), "splits": len(split), "articles_in_splits": len(in_split),
+            "if_merges_cut": scores({a: (p, gold[a]) if a in in_merge else (p,) for a, p in pred.items()}, gold),
+            "if_splits_joined": scores({a: ("gold", gold[a]) if a in in_split else (p,) for a, p in pred.items()},
+                                       gold)}
+
+
+def _fmt_errors(e: dict) -> str:
+    return (f"  errors: {e['wrong_merges']} wrong merges ({e['articles_in_wrong_merges']} articles, "
+            f"{e['undated_in_wrong_merges']} of them undated; {e['undated']} undated in all), {e['splits']} split "
+            f"gold events ({e['articles_in_splits']} articles); B3 F1 with the merges cut "
+            f"{e['if_merges_cut']['bcubed_f1']:.3f}, with the splits joined {e['if_splits_joined']['bcubed_f1']:.3f}")
+
+
 def run_ecb(path, topics=None, embedder="wordllama", lead=80) -> dict:
     articles, gold, topic_of = load_ecbplus(path, topics)
     records, embed_s = build_records(articles, embedder, lead)
@@ -145,7 +176,8 @@ def run_ecb(path, topics=None, embedder="wordllama", lead=80) -> dict:
     macro = {k: sum(s[k] for s in per_topic.values()) / len(per_topic) for k in pooled}
     return {"articles": len(articles), "gold_events": len(set(gold.values())),
             "predicted_events": len(set(pred.values())), "pooled": pooled, "per_topic_macro": macro,
-            "per_topic": per_topic, "embed_seconds": embed_s, "cluster_seconds": seconds}
+            "per_topic": per_topic, "embed_seconds": embed_s, "cluster_seconds": seconds,
+            "errors": errors(pred, gold, records)}
 
 
 def run_pooled(articles, gold, embedder="wordllama", lead=80) -> dict:
@@ -156,7 +188,7 @@ def run_pooled(articles, gold, embedder="wordllama", lead=80) -> dict:
     seconds = time.perf_counter() - started
     return {"articles": len(articles), "gold_events": len(set(gold.values())),
             "predicted_events": len(set(pred.values())), "pooled": scores(pred, gold), "embed_seconds": embed_s,
-            "cluster_seconds": seconds}
+            "cluster_seconds": seconds, "errors": errors(pred, gold, records)}
 
 
 def run_neus(path, limit=None, embedder="wordllama", lead=80) -> dict:
@@ -191,6 +223,8 @@ def main() -> int:
     parser.add_argument("--neus-limit", type=int, default=None)
     parser.add_argument("--basil", default=str(DEFAULT_BASIL), help="BASIL articles.jsonl, or 'none' to skip it")
     parser.add_argument("--per-topic", action="store_true", help="print every ECB+ topic")
+    parser.add_argument("--errors", action="store_true",
+                        help="print what the errors are: wrong merges, splits, and the scores without each")
     parser.add_argument("--json", default=None, help="write all figures to this file")
     parser.add_argument("--features", default="analysis", choices=["analysis", "names"],
                         help="story features from the spaCy analysis (default) or from capitalised names only")
@@ -207,6 +241,8 @@ def main() -> int:
           f"(embed {ecb['embed_seconds']:.1f} s, cluster {ecb['cluster_seconds']:.1f} s)")
     print(_fmt("  pooled", ecb["pooled"]))
     print(_fmt("  per topic (macro)", ecb["per_topic_macro"]))
+    if args.errors:
+        print(_fmt_errors(ecb["errors"]))
     if args.per_topic:
         for topic, s in ecb["per_topic"].items():
             print(_fmt(f"    topic {topic}", s))
@@ -214,12 +250,16 @@ def main() -> int:
     print(f"NeuS: {neus['articles']} articles, {neus['gold_events']} gold events, {neus['predicted_events']} predicted "
           f"(embed {neus['embed_seconds']:.1f} s, cluster {neus['cluster_seconds']:.1f} s)")
     print(_fmt("  pooled", neus["pooled"]))
+    if args.errors:
+        print(_fmt_errors(neus["errors"]))
     figures = {"ecb": ecb, "neus": neus}
     if args.basil != "none":
         basil = figures["basil"] = run_basil(args.basil, args.embedder, lead)
         print(f"BASIL: {basil['articles']} articles, {basil['gold_events']} gold events, {basil['predicted_events']} "
               f"predicted (embed {basil['embed_seconds']:.1f} s, cluster {basil['cluster_seconds']:.1f} s)")
         print(_fmt("  pooled", basil["pooled"]))
+        if args.errors:
+            print(_fmt_errors(basil["errors"]))
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=1, default=str), "utf-8")
     return 0
