@@ -540,3 +540,46 @@ def test_pending_features_follow_a_changed_text(any_store, tmp_path):
     analyze(store, workers=1)
     assert store.pending_story_features(FEATURES_VERSION) == changed
     assert store.pending_name_features(NAMES_VERSION) == []
+
+
+def test_the_log_of_changes_names_what_was_stored_or_analysed(any_store, tmp_path):
+    """Storing an article (new, or a new version) and analysing it log it, whatever wrote it; an update takes the
+    log up to what it read, so what is logged after stays for the next; the scans restricted to some ids answer as
+    the whole-store scans do for those ids."""
+    import shutil
+
+    from storydiff.analysis import analyze
+    from storydiff.stories.features import FEATURES_VERSION, NAMES_VERSION
+
+    store = any_store
+    corpus = tmp_path / "seeds"
+    shutil.copytree(SEEDS, corpus)
+    assert store.story_changes() == (0, []) and store.story_changes_state() is None
+    ingest([str(corpus)], store, workers=1)
+    ids = sorted(a.id for a in store.iter_articles())
+    upto, logged = store.story_changes()
+    assert logged == ids and upto > 0
+    store.take_story_changes(upto, "settings-1")
+    assert store.story_changes() == (0, []) and store.story_changes_state() == "settings-1"
+    analyze(store, workers=1)
+    upto, logged = store.story_changes()
+    assert logged == ids
+    path = sorted(corpus.glob("*.txt"))[0]
+    path.write_text(path.read_text("utf-8") + "\n\nA closing paragraph added to the article afterwards.\n", "utf-8")
+    ingest([str(corpus)], store, workers=1)                       # logged after what was read: kept
+    changed = [a.id for a in store.iter_articles() if a.locator.startswith(str(path))]
+    store.take_story_changes(upto, "settings-2")
+    later, logged = store.story_changes()
+    assert logged == changed and later > upto and store.story_changes_state() == "settings-2"
+    # the restricted scans
+    probe = [changed[0], ids[-1], "no-such-article"]
+    for scan, arg in ((store.pending_story_vectors, "m"), (store.pending_name_features, NAMES_VERSION),
+                      (store.pending_story_features, FEATURES_VERSION)):
+        assert scan(arg, probe) == [a for a in scan(arg) if a in probe]
+    assert store.pending_name_features(NAMES_VERSION, probe) == changed
+    hashes = {a: m[3] for a, m in store.article_meta(ids).items()}
+    store.write_story_vectors([(a, hashes[a], "m", b"\x00" * 8, "{}") for a in ids[:3]])
+    store.write_story_features([(a, hashes[a], "v", "{}") for a in ids[1:4]])
+    assert store.story_ready_ids() == ids[1:3] and store.count_story_ready() == 2
+    assert store.story_ready_ids([ids[0], ids[2], ids[3]]) == [ids[2]] and store.story_ready_ids([]) == []
+    assert store.story_rows_missing([ids[1], ids[3]]) == [ids[1]]

@@ -49,6 +49,12 @@ def add(store: SQLiteStore, corpus, ids=None) -> None:
     store.write_analyses([analyses[a.id] for a in chosen], keys)
 
 
+def stored_again(store, ids) -> None:
+    """Log ``ids`` as stored again (what the articles table's trigger writes when an article is), for the tests that
+    make a stored vector stale by hand: the stories update looks at the logged articles only."""
+    store.conn.executemany("INSERT INTO story_changes(article_id) VALUES (?)", [(a,) for a in ids])
+
+
 def partition(store) -> set[frozenset[str]]:
     return {frozenset(a["id"] for a in e["articles"]) for e in list_events(store)}
 
@@ -1111,6 +1117,7 @@ def test_an_event_whose_article_changed_is_rewritten_even_if_it_looks_the_same(s
     monkeypatch.setattr(storydiff.stories, "describe_event", counted)
     blob = next(v for a, _, v, _ in store.story_vectors(vote1[:1]))
     store.write_story_vectors([(vote1[0], "an older text", "wordllama", blob, "{}")])   # embedded again next update
+    stored_again(store, vote1[:1])
     summary = update_stories(store, reconsider=ids_of(corpus, "quake"), regroup_storylines=False)
     assert summary.changed == 1 and summary.embedded == 1
     assert store.unlinked_events() == [event]                 # rewritten, its links to be found again
@@ -1472,6 +1479,7 @@ def test_scoring_rows_are_made_by_the_features_maps_and_filled_in_after(tmp_path
         before = {a: row for a, _, row in store.story_rows(ids)}
         blob = next(v for a, _, v, _ in store.story_vectors(ids[:1]))
         store.write_story_vectors([(ids[0], "an older text", "wordllama", blob, "{}")])
+        stored_again(store, ids[:1])
         assert store.story_rows_missing() == ids[:1]
         update_stories(store)
         assert filled == ids[:1] and store.story_rows_missing() == []
@@ -1491,6 +1499,7 @@ def test_a_store_from_before_scoring_rows_and_profiles_is_caught_up(stories_stor
     store.conn.execute("DELETE FROM event_profiles")
     store.conn.execute("UPDATE events SET linked = 0")     # as a store from before kept links was migrated
     store.conn.execute("DELETE FROM event_links")
+    store.conn.execute("DELETE FROM stories_state")     # nor the log of changes (0008): the next update scans all
     store.conn.commit()
     assert store.story_rows_missing() == ids
     update_stories(store)
@@ -1568,3 +1577,79 @@ def test_an_update_interrupted_after_its_pairs_is_finished_by_the_next(tmp_path,
         assert update_stories(store, embedder="wordllama").changed == len(marked)
         assert state(store) == expected
         assert store.stories_pending() == ([], [])
+
+
+def _spy_looks(store, monkeypatch) -> list:
+    """Record the ``ids`` each call of ``pending_story_vectors`` is given (None: the whole store)."""
+    seen = []
+    real = store.pending_story_vectors
+
+    def spy(model, ids=None):
+        seen.append(None if ids is None else sorted(ids))
+        return real(model, ids)
+    monkeypatch.setattr(store, "pending_story_vectors", spy)
+    return seen
+
+
+def _log(store) -> list[str]:
+    return [r[0] for r in store.conn.execute("SELECT article_id FROM story_changes ORDER BY seq")]
+
+
+def test_an_update_looks_only_at_the_articles_logged_since_the_last(tmp_path, corpus, monkeypatch):
+    """Storing or analysing an article logs it; an update looks at the logged articles only (no scan of the
+    store), empties the log, and ends exactly where a scan of the whole store ends."""
+    articles = corpus[0]
+    first = {a.id for a in articles if corpus[2][a.id] != "quake"}
+    quake = sorted({a.id for a in articles} - first)
+    results = {}
+    for name, scan in (("logged", False), ("scanned", True)):
+        with SQLiteStore(tmp_path / f"{name}.db") as store:
+            add(store, corpus, first)
+            update_stories(store)
+            assert _log(store) == []
+            add(store, corpus, set(quake))
+            assert sorted(set(_log(store))) == quake and len(_log(store)) == 2 * len(quake)  # stored, analysed
+            if scan:
+                store.conn.execute("DELETE FROM stories_state")   # as a store from before the log
+            seen = _spy_looks(store, monkeypatch)
+            summary = update_stories(store)
+            monkeypatch.undo()
+            assert seen == [None if scan else quake]
+            assert (summary.embedded, summary.featured, summary.changed, summary.waiting) == (3, 3, 3, 0)
+            assert _log(store) == [] and store.story_changes_state() is not None
+            results[name] = (sorted(json.dumps(e, sort_keys=True) for e in list_events(store)), _storylines(store))
+            seen = _spy_looks(store, monkeypatch)
+            assert update_stories(store).changed == 0 and seen == [[]]     # nothing logged: nothing looked at
+            monkeypatch.undo()
+    assert results["logged"] == results["scanned"]
+
+
+def test_other_settings_scan_the_store_once_and_an_interrupted_update_keeps_its_log(tmp_path, corpus, monkeypatch):
+    """The log is relative to the settings of the update that last took it: grouping unanalysed articles on their
+    names (or another model) scans the store once; the next update with the same settings reads the log again. An
+    update interrupted before its events are written leaves the log for the next, which ends as one would have."""
+    articles = corpus[0]
+    first = {a.id for a in articles if corpus[2][a.id] != "quake"}
+    quake = sorted({a.id for a in articles} - first)
+    with SQLiteStore(tmp_path / "s.db") as store:
+        add(store, corpus, first)
+        update_stories(store)
+        seen = _spy_looks(store, monkeypatch)
+        update_stories(store, unanalysed="names")
+        update_stories(store, unanalysed="names")
+        update_stories(store)
+        monkeypatch.undo()
+        assert seen == [None, [], None]
+        add(store, corpus, set(quake))
+
+        def crash(*args, **kwargs):
+            raise KeyboardInterrupt
+        monkeypatch.setattr(store, "replace_events", crash)
+        with pytest.raises(KeyboardInterrupt):
+            update_stories(store)
+        monkeypatch.undo()
+        assert sorted(set(_log(store))) == quake
+        seen = _spy_looks(store, monkeypatch)
+        summary = update_stories(store)
+        assert seen == [quake] and summary.changed == len(quake) and _log(store) == []
+        assert partition(store) == gold_partition(corpus)

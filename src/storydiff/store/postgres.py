@@ -418,11 +418,21 @@ class PostgresStore:
         """``None``: a server database has no local file to keep the index beside, so it is rebuilt in memory."""
         return None
 
-    def pending_story_vectors(self, model: str) -> list[str]:
-        """Ids of articles with no vector by ``model`` for their current text."""
-        return [r[0] for r in self._q(
+    def pending_story_vectors(self, model: str, ids: Iterable[str] | None = None) -> list[str]:
+        """Ids of articles with no vector by ``model`` for their current text (of ``ids`` only, when given)."""
+        return self._among(
             "SELECT a.id FROM articles a LEFT JOIN story_vectors v ON v.article_id = a.id "
-            "WHERE v.article_id IS NULL OR v.text_hash != a.text_hash OR v.model != %s ORDER BY a.id", (model,))]
+            "WHERE (v.article_id IS NULL OR v.text_hash != a.text_hash OR v.model != %s)", (model,), "a.id", ids)
+
+    def _among(self, sql: str, args: Sequence, column: str, ids: Iterable[str] | None) -> list[str]:
+        """The first column of ``sql`` (a SELECT ending in its WHERE clause), sorted; with ``ids``, only the rows
+        whose ``column`` is one of them."""
+        if ids is None:
+            return [r[0] for r in self._q(f"{sql} ORDER BY {column}", args)]
+        out: list[str] = []
+        for chunk in _chunks(sorted(set(ids)), 5000):
+            out.extend(r[0] for r in self._q(f"{sql} AND {column} = ANY(%s)", [*args, chunk]))
+        return sorted(out)
 
     def write_story_vectors(self, rows: Sequence[tuple[str, str, str, bytes, str]]
                             ) -> dict[str, tuple[int, int | None]]:
@@ -472,21 +482,21 @@ class PostgresStore:
         count, top = self._q("SELECT COUNT(*), COALESCE(MAX(vkey), 0) FROM story_vectors")[0]
         return int(count), int(top)
 
-    def pending_story_features(self, version: str) -> list[str]:
-        """Ids of analysed articles with no stories features of ``version`` for their current text."""
-        return [r[0] for r in self._q(
+    def pending_story_features(self, version: str, ids: Iterable[str] | None = None) -> list[str]:
+        """Ids of analysed articles with no stories features of ``version`` for their current text (of ``ids``
+        only, when given)."""
+        return self._among(
             "SELECT a.id FROM articles a JOIN analyses n ON n.article_id = a.id AND n.text_hash = a.text_hash "
             "LEFT JOIN story_features f ON f.article_id = a.id "
-            "WHERE f.article_id IS NULL OR f.text_hash != a.text_hash OR f.version != %s ORDER BY a.id", (version,))]
+            "WHERE (f.article_id IS NULL OR f.text_hash != a.text_hash OR f.version != %s)", (version,), "a.id", ids)
 
-    def pending_name_features(self, version: str) -> list[str]:
+    def pending_name_features(self, version: str, ids: Iterable[str] | None = None) -> list[str]:
         """Ids of articles with no analysis of their current text and no stories features of ``version`` for it
-        (what ``name_features`` makes features for, until the article is analysed)."""
-        return [r[0] for r in self._q(
+        (what ``name_features`` makes features for, until the article is analysed; of ``ids`` only, when given)."""
+        return self._among(
             "SELECT a.id FROM articles a LEFT JOIN analyses n ON n.article_id = a.id AND n.text_hash = a.text_hash "
-            "LEFT JOIN story_features f ON f.article_id = a.id "
-            "WHERE n.article_id IS NULL "
-            "AND (f.article_id IS NULL OR f.text_hash != a.text_hash OR f.version != %s) ORDER BY a.id", (version,))]
+            "LEFT JOIN story_features f ON f.article_id = a.id WHERE n.article_id IS NULL "
+            "AND (f.article_id IS NULL OR f.text_hash != a.text_hash OR f.version != %s)", (version,), "a.id", ids)
 
     def entity_corpus_keys(self, ids: Iterable[str]) -> dict[str, dict[str, str]]:
         """``{article_id: {entity key: corpus key}}`` from the entities table."""
@@ -522,12 +532,34 @@ class PostgresStore:
                     "ON v.article_id = r.article_id WHERE r.article_id = ANY(%s) ORDER BY r.article_id", (chunk,)):
                 yield aid, bytes(vector), bytes(row)
 
-    def story_rows_missing(self) -> list[str]:
-        """Articles with a vector and features but no scoring row, by id."""
-        return [r[0] for r in self._q(
+    def story_rows_missing(self, ids: Iterable[str] | None = None) -> list[str]:
+        """Articles with a vector and features but no scoring row, by id (of ``ids`` only, when given)."""
+        return self._among(
             "SELECT v.article_id FROM story_vectors v JOIN story_features f ON f.article_id = v.article_id "
-            "WHERE NOT EXISTS (SELECT 1 FROM story_rows r WHERE r.article_id = v.article_id) "
-            "ORDER BY v.article_id")]
+            "WHERE NOT EXISTS (SELECT 1 FROM story_rows r WHERE r.article_id = v.article_id)", (), "v.article_id", ids)
+
+    def story_changes(self) -> tuple[int, list[str]]:
+        """``(latest change, [article id, ...])``: the log of articles stored or analysed since the stories stage
+        last took it (migration 0008), up to its latest row, each article once, by id. Read under the write lock:
+        no write is then half done, so every row up to the latest is committed."""
+        with self._write() as conn:
+            top = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM story_changes").fetchone()[0]
+            ids = [r[0] for r in conn.execute(
+                "SELECT DISTINCT article_id FROM story_changes WHERE seq <= %s ORDER BY article_id", (top,))]
+        return int(top), ids
+
+    def take_story_changes(self, upto: int, state: str) -> None:
+        """Drop the log's rows up to ``upto`` (what an update read with :meth:`story_changes` and has now dealt
+        with) and store ``state``, the settings the rest of the log is relative to, in one transaction."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM story_changes WHERE seq <= %s", (int(upto),))
+            conn.execute("INSERT INTO stories_state(name, value) VALUES ('changes', %s) "
+                         "ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value", (state,))
+
+    def story_changes_state(self) -> str | None:
+        """The settings stored by the last :meth:`take_story_changes` (None: the log was never taken)."""
+        rows = self._q("SELECT value FROM stories_state WHERE name = 'changes'")
+        return rows[0][0] if rows else None
 
     def mark_stories_pending(self, ids: Iterable[str], links: Iterable[tuple[str, str, float]] = ()) -> None:
         """Mark articles whose events the stories update is about to redo, with their pairs as they were before it
@@ -559,11 +591,16 @@ class PostgresStore:
                                "ORDER BY article_id", (chunk,)))
         return out
 
-    def story_ready_ids(self) -> list[str]:
-        """Articles that have both a vector and features (what the stories stage clusters)."""
-        return [r[0] for r in self._q(
-            "SELECT v.article_id FROM story_vectors v JOIN story_features f ON f.article_id = v.article_id "
-            "ORDER BY v.article_id")]
+    def story_ready_ids(self, ids: Iterable[str] | None = None) -> list[str]:
+        """Articles that have both a vector and features (what the stories stage clusters), by id (of ``ids``
+        only, when given)."""
+        return self._among("SELECT v.article_id FROM story_vectors v JOIN story_features f "
+                           "ON f.article_id = v.article_id WHERE TRUE", (), "v.article_id", ids)
+
+    def count_story_ready(self) -> int:
+        """How many articles :meth:`story_ready_ids` gives."""
+        return int(self._q("SELECT COUNT(*) FROM story_vectors v JOIN story_features f "
+                           "ON f.article_id = v.article_id")[0][0])
 
     def story_edges(self, ids: Iterable[str], min_score: float = float("-inf")) -> list[tuple[str, str, float, str]]:
         """``(a, b, score, evidence_json)`` for every stored edge touching the given articles."""

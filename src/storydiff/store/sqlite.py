@@ -393,11 +393,22 @@ class SQLiteStore:
         """Where the stories stage may keep its rebuildable nearest-neighbour index (``None``: in memory only)."""
         return None if self.path == ":memory:" else self.path + ".vectors.usearch"
 
-    def pending_story_vectors(self, model: str) -> list[str]:
-        """Ids of articles with no vector by ``model`` for their current text."""
-        return [r[0] for r in self.conn.execute(
+    def pending_story_vectors(self, model: str, ids: Iterable[str] | None = None) -> list[str]:
+        """Ids of articles with no vector by ``model`` for their current text (of ``ids`` only, when given)."""
+        return self._among(
             "SELECT a.id FROM articles a LEFT JOIN story_vectors v ON v.article_id = a.id "
-            "WHERE v.article_id IS NULL OR v.text_hash != a.text_hash OR v.model != ? ORDER BY a.id", (model,))]
+            "WHERE (v.article_id IS NULL OR v.text_hash != a.text_hash OR v.model != ?)", (model,), "a.id", ids)
+
+    def _among(self, sql: str, args: Sequence, column: str, ids: Iterable[str] | None) -> list[str]:
+        """The first column of ``sql`` (a SELECT ending in its WHERE clause), sorted; with ``ids``, only the rows
+        whose ``column`` is one of them (asked 500 at a time)."""
+        if ids is None:
+            return [r[0] for r in self.conn.execute(f"{sql} ORDER BY {column}", args)]
+        out: list[str] = []
+        for chunk in _chunks(sorted(set(ids)), 500):
+            out.extend(r[0] for r in self.conn.execute(
+                f"{sql} AND {column} IN ({','.join('?' * len(chunk))})", [*args, *chunk]))
+        return sorted(out)
 
     def write_story_vectors(self, rows: Sequence[tuple[str, str, str, bytes, str]]) -> dict[str, tuple[int, int | None]]:
         """Store ``(article_id, text_hash, model, vector, terms_json)`` rows, replacing older ones. Returns
@@ -447,16 +458,27 @@ class SQLiteStore:
         count, top = self.conn.execute("SELECT COUNT(*), COALESCE(MAX(vkey), 0) FROM story_vectors").fetchone()
         return int(count), int(top)
 
-    def pending_story_features(self, version: str) -> list[str]:
-        """Ids of analysed articles with no stories features of ``version`` for their current text. The three tables
-        are read once each and matched here (as :meth:`pending_analysis`): a join looked each article up in the
-        analyses' large rows (~0.85 s a call on 36,554 articles, against ~0.2 s)."""
+    def pending_story_features(self, version: str, ids: Iterable[str] | None = None) -> list[str]:
+        """Ids of analysed articles with no stories features of ``version`` for their current text (of ``ids`` only,
+        when given). Over the whole store the three tables are read once each and matched here (as
+        :meth:`pending_analysis`): a join looked each article up in the analyses' large rows (~0.85 s a call on
+        36,554 articles, against ~0.2 s); for a few ids the join answers by key."""
+        if ids is not None:
+            return self._among(
+                "SELECT a.id FROM articles a JOIN analyses n ON n.article_id = a.id AND n.text_hash = a.text_hash "
+                "LEFT JOIN story_features f ON f.article_id = a.id "
+                "WHERE (f.article_id IS NULL OR f.text_hash != a.text_hash OR f.version != ?)", (version,), "a.id", ids)
         current, analysed, featured = self._story_hashes()
         return sorted(aid for aid in analysed if featured.get(aid) != (current[aid], version))
 
-    def pending_name_features(self, version: str) -> list[str]:
+    def pending_name_features(self, version: str, ids: Iterable[str] | None = None) -> list[str]:
         """Ids of articles with no analysis of their current text and no stories features of ``version`` for it
-        (what ``name_features`` makes features for, until the article is analysed)."""
+        (what ``name_features`` makes features for, until the article is analysed; of ``ids`` only, when given)."""
+        if ids is not None:
+            return self._among(
+                "SELECT a.id FROM articles a LEFT JOIN analyses n ON n.article_id = a.id AND n.text_hash = a.text_hash "
+                "LEFT JOIN story_features f ON f.article_id = a.id WHERE n.article_id IS NULL "
+                "AND (f.article_id IS NULL OR f.text_hash != a.text_hash OR f.version != ?)", (version,), "a.id", ids)
         current, analysed, featured = self._story_hashes()
         return sorted(aid for aid, text_hash in current.items()
                       if aid not in analysed and featured.get(aid) != (text_hash, version))
@@ -502,13 +524,33 @@ class SQLiteStore:
                 "SELECT r.article_id, v.vector, r.row FROM story_rows r JOIN story_vectors v "
                 f"ON v.article_id = r.article_id WHERE r.article_id IN ({','.join('?' * len(chunk))})", chunk)
 
-    def story_rows_missing(self) -> list[str]:
+    def story_rows_missing(self, ids: Iterable[str] | None = None) -> list[str]:
         """Articles with a vector and features but no scoring row (made, or written again, since the last
-        update), by id."""
-        return [r[0] for r in self.conn.execute(
+        update), by id (of ``ids`` only, when given)."""
+        return self._among(
             "SELECT v.article_id FROM story_vectors v JOIN story_features f ON f.article_id = v.article_id "
-            "WHERE NOT EXISTS (SELECT 1 FROM story_rows r WHERE r.article_id = v.article_id) "
-            "ORDER BY v.article_id")]
+            "WHERE NOT EXISTS (SELECT 1 FROM story_rows r WHERE r.article_id = v.article_id)", (), "v.article_id", ids)
+
+    def story_changes(self) -> tuple[int, list[str]]:
+        """``(latest change, [article id, ...])``: the log of articles stored or analysed since the stories stage
+        last took it (migration 0008), up to its latest row, each article once, by id."""
+        with self._immediate() as conn:   # one snapshot for both reads
+            top = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM story_changes").fetchone()[0]
+            ids = [r[0] for r in conn.execute(
+                "SELECT DISTINCT article_id FROM story_changes WHERE seq <= ? ORDER BY article_id", (top,))]
+        return int(top), ids
+
+    def take_story_changes(self, upto: int, state: str) -> None:
+        """Drop the log's rows up to ``upto`` (what an update read with :meth:`story_changes` and has now dealt
+        with) and store ``state``, the settings the rest of the log is relative to, in one transaction."""
+        with self._immediate() as conn:
+            conn.execute("DELETE FROM story_changes WHERE seq <= ?", (int(upto),))
+            conn.execute("INSERT OR REPLACE INTO stories_state(name, value) VALUES ('changes', ?)", (state,))
+
+    def story_changes_state(self) -> str | None:
+        """The settings stored by the last :meth:`take_story_changes` (None: the log was never taken)."""
+        row = self.conn.execute("SELECT value FROM stories_state WHERE name = 'changes'").fetchone()
+        return row[0] if row else None
 
     def mark_stories_pending(self, ids: Iterable[str], links: Iterable[tuple[str, str, float]] = ()) -> None:
         """Mark articles whose events the stories update is about to redo, with their pairs as they were before it
@@ -535,11 +577,16 @@ class SQLiteStore:
         """``{article_id: record_json}`` for the given articles that have features."""
         return self._lookup("story_features", "article_id", "record", ids)
 
-    def story_ready_ids(self) -> list[str]:
-        """Articles that have both a vector and features (what the stories stage clusters)."""
-        return [r[0] for r in self.conn.execute(
-            "SELECT v.article_id FROM story_vectors v JOIN story_features f ON f.article_id = v.article_id "
-            "ORDER BY v.article_id")]
+    def story_ready_ids(self, ids: Iterable[str] | None = None) -> list[str]:
+        """Articles that have both a vector and features (what the stories stage clusters), by id (of ``ids``
+        only, when given)."""
+        return self._among("SELECT v.article_id FROM story_vectors v JOIN story_features f "
+                           "ON f.article_id = v.article_id WHERE 1", (), "v.article_id", ids)
+
+    def count_story_ready(self) -> int:
+        """How many articles :meth:`story_ready_ids` gives."""
+        return self.conn.execute("SELECT COUNT(*) FROM story_vectors v JOIN story_features f "
+                                 "ON f.article_id = v.article_id").fetchone()[0]
 
     def story_edges(self, ids: Iterable[str], min_score: float = float("-inf")) -> list[tuple[str, str, float, str]]:
         """``(a, b, score, evidence_json)`` for every stored edge touching the given articles."""

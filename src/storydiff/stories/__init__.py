@@ -488,7 +488,16 @@ def _update_stories(store, embedder, rules, reconsider, on_progress, unanalysed,
     # 1. per-article maps (in a pool of ``workers`` processes when there is more than one chunk)
     added: dict[int, np.ndarray] = {}
     removed: list[int] = []
-    pending = store.pending_story_vectors(model.name)
+    # what to look at: the articles stored or analysed since the last update (the store's log of changes), or, when
+    # the log is relative to other settings (another model or features version, the other ``unanalysed`` mode, or
+    # a store from before the log), every article once. Read before anything else, so that all it names was
+    # stored before the scans below; what is stored from here on is the next update's
+    state = json.dumps({"model": model.name, "features": FEATURES_VERSION,
+                        "names": NAMES_VERSION if unanalysed == "names" else None}, sort_keys=True)
+    upto, logged = store.story_changes()
+    look = logged if store.story_changes_state() == state else None
+    del logged
+    pending = store.pending_story_vectors(model.name, look)
     written = 0
 
     def write_vectors(rows):
@@ -508,24 +517,25 @@ def _update_stories(store, embedder, rules, reconsider, on_progress, unanalysed,
         store.write_story_rows(scoring)
         changed.update(r[0] for r in rows)
 
-    named = store.pending_name_features(NAMES_VERSION) if unanalysed == "names" else []
-    pending_features = store.pending_story_features(FEATURES_VERSION)
+    named = store.pending_name_features(NAMES_VERSION, look) if unanalysed == "names" else []
+    pending_features = store.pending_story_features(FEATURES_VERSION, look)
     with _MapPool(store, workers, sum(-(-len(x) // BATCH) for x in (pending, pending_features, named))) as pool:
         pool.run(list(_chunks(pending, BATCH)), _read_articles, partial(_vector_rows, embedder=embedder),
                  write_vectors)
         pool.run(list(_chunks(pending_features, BATCH)), _read_analysed, _feature_rows, write_features)
         pool.run(list(_chunks(named, BATCH)), _read_named, _name_rows, write_features)
     # the scoring rows of the articles whose terms or features were written (or of a store made before them)
-    rowless = store.story_rows_missing()
+    rowless = store.story_rows_missing(look)
     with _MapPool(store, workers, -(-len(rowless) // BATCH)) as pool:
         pool.run(list(_chunks(rowless, BATCH)), _read_records, _row_blobs, store.write_story_rows)
-    ready = set(store.story_ready_ids())
+    ready = set(store.story_ready_ids(look))     # of the articles looked at
     clustered = store.events_of(sorted(ready))
     changed = (changed & ready) | (ready - set(clustered))
+    del ready, clustered, look
     # what an interrupted update left: articles whose pairs it began to replace and whose events it did not write
     marked, kept_links = store.stories_pending()
-    changed |= set(marked) & ready
-    waiting = store.count_articles() - len(ready)
+    changed |= set(store.story_ready_ids(marked))
+    waiting = store.count_articles() - store.count_story_ready()
 
     # 2. candidate search for the changed articles only
     index.update(added, removed)
@@ -614,9 +624,9 @@ def _update_stories(store, embedder, rules, reconsider, on_progress, unanalysed,
             grown.update(a for a, _ in members)
         return grown
 
-    scope = affected_articles(changed, set(reconsider) & ready, parts_now, parts_before, expand)
+    scope = affected_articles(changed, set(store.story_ready_ids(reconsider)), parts_now, parts_before, expand)
     del parts_before, old_links   # the graph before is not needed again
-    present = sorted(scope & ready)
+    present = store.story_ready_ids(scope)
     present_set = set(present)
     new_events: list[tuple] = []     # (event_id, date, record_json or None, members)
     # units (parts joined by user decisions) in batches of about CLUSTER_CHUNK articles (fewer with workers, so each
@@ -656,6 +666,7 @@ def _update_stories(store, embedder, rules, reconsider, on_progress, unanalysed,
     store.replace_events(sorted(scope - left), [r for r in rows if r[0] not in same], profiles=profiles)
     if query_ids or marked:
         store.clear_stories_pending()   # every marked article's event is written
+    store.take_story_changes(upto, state)   # and so is that of every article the log named up to ``upto``
     # what the tasks gave is written: let it go before the storyline pass
     profiles.close()
     events_found = len(new_events)
