@@ -481,9 +481,6 @@ def _update_stories(store, embedder, rules, reconsider, on_progress, unanalysed,
     model = load_embedder(embedder)
     threshold = rules["event_threshold"]
     changed: set[str] = set()
-    # opened before new vectors are stored, so a current index file is updated rather than rebuilt
-    index = VectorIndex.open(store, model.dim, model.name)
-    index.threads = workers
 
     # 1. per-article maps (in a pool of ``workers`` processes when there is more than one chunk)
     added: dict[int, np.ndarray] = {}
@@ -499,6 +496,10 @@ def _update_stories(store, embedder, rules, reconsider, on_progress, unanalysed,
     del logged
     pending = store.pending_story_vectors(model.name, look)
     written = 0
+    # the index is opened before new vectors are stored, so that a current index file is updated rather than
+    # rebuilt; an update that stores no vector opens it only if it has articles to search for (an update with
+    # nothing to do reads no index: loading and saving it is the one cost that grows with the store)
+    index = _open_index(store, model, workers) if pending else None
 
     def write_vectors(rows):
         nonlocal written
@@ -538,10 +539,13 @@ def _update_stories(store, embedder, rules, reconsider, on_progress, unanalysed,
     waiting = store.count_articles() - store.count_story_ready()
 
     # 2. candidate search for the changed articles only
-    index.update(added, removed)
+    query_ids = sorted(changed)
+    if index is None and query_ids:
+        index = _open_index(store, model, workers)
+    if index is not None:
+        index.update(added, removed)
     added.clear()   # the index holds them now (37,554 vectors: ~40 MB held for the rest of the update)
     removed.clear()
-    query_ids = sorted(changed)
     decisions = _decisions(store)
     # the graph before this update, around the changes: for the articles an interrupted update marked, their pairs
     # as it kept them before replacing any (it may have written new ones since)
@@ -601,7 +605,8 @@ def _update_stories(store, embedder, rules, reconsider, on_progress, unanalysed,
                 if on_progress:
                     on_progress("pairs", min((n + 1) * QUERY_CHUNK, len(query_ids)), len(query_ids))
         del found_by
-    index.save(store)
+    if index is not None:
+        index.save(store)
 
     # 3. events of the parts whose membership can have changed (affected_articles): those, before and after, that a
     # changed article has a pair into at or above their cut, closed under old events and user decisions
@@ -677,7 +682,7 @@ def _update_stories(store, embedder, rules, reconsider, on_progress, unanalysed,
     storylines = update_storylines(store, rules=rules) if regroup_storylines else 0
     return StoriesSummary(embedded=len(pending), featured=len(pending_features) + len(named), changed=len(changed),
                           reclustered=len(present), events=events_found, storylines=storylines, waiting=waiting,
-                          index_rebuilt=index.rebuilt, seconds=time.perf_counter() - started, unchanged=len(same))
+                          index_rebuilt=index is not None and index.rebuilt, seconds=time.perf_counter() - started, unchanged=len(same))
 
 
 class _Spill(Mapping):
@@ -710,6 +715,12 @@ class _Spill(Mapping):
     def close(self) -> None:
         self._at.clear()
         self._file.close()
+
+
+def _open_index(store, model, workers: int) -> VectorIndex:
+    index = VectorIndex.open(store, model.dim, model.name)
+    index.threads = workers
+    return index
 
 
 #: Queries searched at once by :func:`_hit_keys`.
