@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/stories_scaling.py [DATA] [--sizes 1000,4000,16000,all] [--add 500] [--workers 2] [--order date]
+    python bench/stories_scaling.py [DATA] [--sizes 1000,4000,16000,all] [--add 500] [--workers 2] [--order date|last]
                                     [--embedder wordllama|wordllama-plain|...]
 
 ``DATA`` defaults to ``../shared/benchmarks/allsides_baly2020/articles.jsonl.gz`` (text field
@@ -26,6 +26,12 @@ N of the file: the file is in no order of time, so its first N span all eight ye
 denser sample of the same years (an article has more look-alikes, so more pairs, the larger N is); a store that
 grows as news comes in grows in time instead, at the density of the news, which is where the candidate window
 bounds an article's pairs.
+
+``--order last`` holds the added articles fixed: every size adds the same last ``--add`` articles published, to a
+store of the N published just before them, so a larger N reaches further back in time and the news around the
+added articles is the same at every size. With ``--order date`` a larger N adds later articles, and the corpus'
+later years are denser (more reports of each happening), so the cost of ``--add`` there mixes the size of the store
+with the density of the news it lands in; ``last`` measures the size alone.
 
 Printed per size: wall and CPU seconds and peak RSS of step 3 (VmHWM reset before it), wall and CPU seconds of
 step 4 and how many articles it clustered again ("redone"), events found, the largest event, storylines, and the
@@ -70,19 +76,21 @@ def _date_key(line: str) -> str:
 
 def load(path: str, limit: int | None, workers: int, order: str = "file"):
     """The first ``limit`` articles of the file, in its order or (``order="date"``) in order of publication (the
-    undated spread evenly among them): the way a store grows as news comes in."""
+    undated spread evenly among them): the way a store grows as news comes in; ``order="last"``: the last ``limit``
+    in order of publication (in that order)."""
     import multiprocessing
 
     opener = gzip.open if path.endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8") as handle:
-        if order == "date":
+        if order in ("date", "last"):
             keyed = [(_date_key(line), i + 1, line) for i, line in enumerate(handle)]
             dated = sorted(k for k in keyed if k[0] != "9999")
             undated = [k for k in keyed if k[0] == "9999"]
             # the undated spread evenly through the dated (in file order), as they would come in with the rest
             ranked = sorted([(n, 0, k) for n, k in enumerate(dated)]
                             + [((m + 0.5) * len(dated) / len(undated), 1, k) for m, k in enumerate(undated)])
-            lines = [(path, number, line) for _, _, (_, number, line) in ranked[:limit]]
+            ranked = ranked[-limit:] if order == "last" and limit else ranked[:limit]
+            lines = [(path, number, line) for _, _, (_, number, line) in ranked]
         else:
             lines = [(path, i + 1, line) for i, line in enumerate(itertools.islice(handle, limit))]
     with multiprocessing.get_context("fork").Pool(workers) as pool:
@@ -176,8 +184,9 @@ def main() -> int:
     parser.add_argument("--sizes", default="1000,4000,16000,all")
     parser.add_argument("--add", type=int, default=500, help="articles added after the first clustering")
     parser.add_argument("--workers", type=int, default=2, help="processes for the (untimed) ingest map")
-    parser.add_argument("--order", default="file", choices=["file", "date"],
-                        help="the first N of the file (default), or the first N published (undated spread among them)")
+    parser.add_argument("--order", default="file", choices=["file", "date", "last"],
+                        help="the first N of the file (default), the first N published (undated spread among them), "
+                             "or the N published just before the last --add (every size adds the same articles)")
     parser.add_argument("--embedder", default="wordllama", help="the article embedder (storydiff.stories.embed)")
     parser.add_argument("--one", default=None, help=argparse.SUPPRESS)  # internal: run one size, print JSON
     args = parser.parse_args()
