@@ -404,6 +404,9 @@ def _links(store, threshold: float):
     def links(ids):
         out: dict[str, list[tuple[str, float]]] = {i: [] for i in ids}
         for a, b, s in store.story_links(ids, threshold):
+            # interned: each row brings new strings for its two ids, and finding the parts around a +500 update of
+            # the 37,054-article store reads 370,284 pairs of 8,704 articles (a peak of 381 MB, 353 interned)
+            a, b = intern(a), intern(b)
             if a in out:
                 out[a].append((b, s))
             if b in out:
