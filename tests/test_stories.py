@@ -1614,12 +1614,13 @@ def test_an_update_looks_only_at_the_articles_logged_since_the_last(tmp_path, co
             seen = _spy_looks(store, monkeypatch)
             summary = update_stories(store)
             monkeypatch.undo()
-            assert seen == [None if scan else quake]
+            assert seen == [None if scan else quake] and summary.looked_at == (None if scan else len(quake))
             assert (summary.embedded, summary.featured, summary.changed, summary.waiting) == (3, 3, 3, 0)
             assert _log(store) == [] and store.story_changes_state() is not None
             results[name] = (sorted(json.dumps(e, sort_keys=True) for e in list_events(store)), _storylines(store))
             seen = _spy_looks(store, monkeypatch)
-            assert update_stories(store).changed == 0 and seen == [[]]     # nothing logged: nothing looked at
+            again = update_stories(store)
+            assert again.changed == 0 and again.looked_at == 0 and seen == [[]]   # nothing logged: nothing looked at
             monkeypatch.undo()
     assert results["logged"] == results["scanned"]
 

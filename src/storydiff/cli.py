@@ -567,8 +567,10 @@ def _stories_update(store, embedder: str, quiet: bool, unanalysed: str = "wait",
             f"stories: {summary.embedded} embedded, {summary.featured} with new features, {summary.changed} changed, "
             f"{summary.reclustered} re-clustered into {_n(summary.events, 'event')} ({summary.unchanged} as they "
             f"were), {_n(summary.storylines, 'storyline')} "
-            f"in {summary.seconds:.1f} s" + (f"; {summary.waiting} articles wait for `storydiff analyze`"
-                                             if summary.waiting else ""))
+            f"in {summary.seconds:.1f} s"
+            + (" (scanned the whole store: the first update with these settings)" if summary.looked_at is None
+               else f" (looked at {_n(summary.looked_at, 'article')} stored or analysed since the last update)")
+            + (f"; {summary.waiting} articles wait for `storydiff analyze`" if summary.waiting else ""))
     return summary
 
 

@@ -87,6 +87,9 @@ class StoriesSummary:
     seconds: float
     #: events re-clustered that came out exactly as stored (left as they were, storyline and links included)
     unchanged: int = 0
+    #: articles the update looked at from the store's log of changes; None: it scanned the whole store (the first
+    #: update of a store, or with other settings than the last: another model, features version or names mode)
+    looked_at: int | None = None
 
 
 @dataclass(frozen=True)
@@ -535,6 +538,7 @@ def _update_stories(store, embedder, rules, reconsider, on_progress, unanalysed,
     ready = set(store.story_ready_ids(look))     # of the articles looked at
     clustered = store.events_of(sorted(ready))
     changed = (changed & ready) | (ready - set(clustered))
+    looked_at = None if look is None else len(look)
     del ready, clustered, look
     # what an interrupted update left: articles whose pairs it began to replace and whose events it did not write
     marked, kept_links = store.stories_pending()
@@ -685,7 +689,8 @@ def _update_stories(store, embedder, rules, reconsider, on_progress, unanalysed,
     storylines = update_storylines(store, rules=rules) if regroup_storylines else 0
     return StoriesSummary(embedded=len(pending), featured=len(pending_features) + len(named), changed=len(changed),
                           reclustered=len(present), events=events_found, storylines=storylines, waiting=waiting,
-                          index_rebuilt=index is not None and index.rebuilt, seconds=time.perf_counter() - started, unchanged=len(same))
+                          index_rebuilt=index is not None and index.rebuilt, seconds=time.perf_counter() - started, unchanged=len(same),
+                          looked_at=looked_at)
 
 
 class _Spill(Mapping):
