@@ -309,3 +309,41 @@ def test_stdin_with_files_in_one_run(cli, tmp_path):
     with SQLiteStore(cli.db) as store:
         flood = next(a for a in store.iter_articles() if a.locator == str(path.resolve()))
     assert flood.url is None and flood.origin("author") is None  # no sidecar beside this copy
+
+
+# (url, date it spells out in full, or None)
+URL_DATES = [
+    ("https://www.example-news.test/2020/07/03/politics/vote.html", "2020-07-03"),
+    ("https://www.example-news.test/politics/2019-11-25-the-vote", "2019-11-25"),
+    ("https://www.example-news.test/news/wp/2016/2/3/vote/", "2016-02-03"),
+    ("https://www.example-news.test/2024/03/port-strike", None),              # a year and a month: not a day
+    ("https://www.example-news.test/news/world-38292392", None),               # an id, not a date
+    ("https://www.example-news.test/story?id=2020-13-45", None),               # no 13th month
+    ("https://www.example-news.test/2093/01/02/future", None),                 # after today
+    ("", None),
+]
+
+
+@pytest.mark.parametrize("url, expected", URL_DATES)
+def test_date_from_url(url, expected):
+    from storydiff.ingest.metadata import date_from_url
+
+    assert date_from_url(url) == expected
+
+
+def test_a_record_without_a_date_takes_the_one_its_url_spells_out():
+    from storydiff.ingest.prepare import prepare_record
+    from storydiff.ingest.sources import json_to_record
+
+    body = ("The harbour authority of Port Calder approved a new container terminal on Thursday after a long public "
+            "inquiry, and work on the quay is to begin next spring, the authority's chair said at a press briefing.")
+    url = "https://www.harbour-post.test/2021/05/06/terminal-approved"
+    undated = prepare_record(json_to_record({"title": "Terminal approved", "url": url, "text": body}, "t#L1", {}, "t"))
+    assert undated.published == "2021-05-06"
+    assert undated.origin("published").source == "inferred:url-date" and undated.origin("published").evidence == url
+    dated = prepare_record(json_to_record({"title": "Terminal approved", "url": url, "text": body,
+                                           "date": "2021-05-07"}, "t#L2", {}, "t"))
+    assert dated.published == "2021-05-07" and dated.origin("published").source == "given"
+    no_day = prepare_record(json_to_record({"title": "Terminal approved", "url": url.replace("/06/", "/"), "text": body},
+                                           "t#L3", {}, "t"))
+    assert no_day.published is None and no_day.origin("published") is None

@@ -67,6 +67,23 @@ def latest_full_date(text: str) -> tuple[str, str] | None:
     return best
 
 
+def date_from_url(url: str) -> str | None:
+    """The publication date a URL spells out in full (``/2020/07/03/``, ``2019-11-25``), as ``YYYY-MM-DD``, or
+    ``None`` (no full date, an impossible one, or one after today). Many news sites put the day of publication in the
+    path of every article; a year and month alone (an archive page) do not count. htmldate's URL extractor decides,
+    on an empty document, so nothing is fetched and nothing else is guessed."""
+    if not url:
+        return None
+    from htmldate import find_date
+    from lxml import html
+
+    try:
+        return find_date(html.fromstring("<html><body><p></p></body></html>"), url=url, extensive_search=False,
+                         original_date=True)
+    except (ValueError, TypeError):
+        return None
+
+
 def outlet_from_url(url: str) -> str | None:
     """The site's registrable domain (``www.example.co.uk/x`` -> ``example.co.uk``): an outlet's most neutral name."""
     try:

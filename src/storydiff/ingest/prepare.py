@@ -165,6 +165,9 @@ def _prepare(record: RawRecord) -> Article:
             if removal.kind in ("also-available", "url-line") and (name := metadata.outlet_from_url(removal.text)):
                 put("outlet", name, "inferred:url-in-text", removal.text)
                 break
+    if "published" not in values and values.get("url"):
+        # the day a site put in the article's address: its own publication date, stronger than a date in the text
+        put("published", metadata.date_from_url(values["url"]), "inferred:url-date", values["url"])
     if "published" not in values:
         latest = metadata.latest_full_date(body)
         if latest:
