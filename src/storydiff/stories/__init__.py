@@ -429,7 +429,8 @@ def _links_before(links, changed: set[str], old_links: Sequence[tuple[str, str, 
         now = links([i for i in ids if i not in changed])
         out = {}
         for i in ids:
-            kept = [] if i in changed else [(o, s) for o, s in now[i] if o not in changed]
+            # the pairs' tuples shared with the graph now, not copied (370,284 pairs around a +500 update at 37k)
+            kept = [] if i in changed else [pair for pair in now[i] if pair[0] not in changed]
             out[i] = kept + [(o, s) for o, s in old.get(i, ()) if i in changed or o in changed]
         return out
     return before
