@@ -5,7 +5,7 @@
 STORE is a store whose pending stories work is what to time: for "+1,000 into the full store", the full store with
 its stories done and 1,000 more articles ingested and analysed (bench/README.md). Each run copies it (with its
 vector index) into a temporary folder and runs ``update_stories(workers=W)`` there. ``--from-scratch`` first deletes
-the copy's pairs, events (with their profiles), storylines and event links (vectors and features are kept), so that every article is
+the copy's pairs, events (with their profiles), storylines, event links and stories settings (vectors and features are kept), so that every article is
 searched, scored and clustered again: the stories stage's first run, without the embedding and feature maps.
 
 Printed per run: wall and CPU seconds (this process and its finished pool workers) of each phase -- the per-article
@@ -79,7 +79,10 @@ def run_once(store_path: str, workers: int, embedder: str, from_scratch: bool, f
     if from_scratch:
         conn = sqlite3.connect(db)
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        for table in ("story_edges", "event_members", "events", "storylines", "event_links", "event_profiles"):
+        # stories_state (since schema 8): without it the update scans the whole store, as a first run does,
+        # instead of looking only at the articles logged since the last update
+        for table in ("story_edges", "event_members", "events", "storylines", "event_links", "event_profiles",
+                      "stories_state"):
             if table in tables:   # event_profiles: since schema 6
                 conn.execute(f"DELETE FROM {table}")
         conn.commit()

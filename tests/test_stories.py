@@ -1186,6 +1186,13 @@ def test_pairs_do_not_depend_on_how_the_queries_are_chunked(tmp_path, corpus, mo
 
     rules = {**load_rules(), "candidates": 1, "max_candidates": 1, "candidate_min_cosine": -1.0}
     edges = {}
+    scored: dict[int, int] = {}
+    real_split = storydiff.stories._split_by_candidate
+
+    def counted(cands, *args, **kwargs):   # every pair handed to the scoring, once per chunk
+        scored[chunk] = scored.get(chunk, 0) + sum(len(found) for found in cands.values())
+        return real_split(cands, *args, **kwargs)
+    monkeypatch.setattr(storydiff.stories, "_split_by_candidate", counted)
     for chunk in (4096, 2, 1):
         monkeypatch.setattr(storydiff.stories, "QUERY_CHUNK", chunk)
         with SQLiteStore(tmp_path / f"chunk-{chunk}.db") as store:
@@ -1202,6 +1209,7 @@ def test_pairs_do_not_depend_on_how_the_queries_are_chunked(tmp_path, corpus, mo
     union = sorted({tuple(sorted((a, b))) for a, b in nearest.items()})
     assert any(nearest[b] != a for a, b in nearest.items())  # someone is found without finding back
     assert edges[4096] == edges[2] == edges[1] == union
+    assert scored == {4096: len(union), 2: len(union), 1: len(union)}   # each pair scored once, in any chunking
 
 
 def test_pairs_scored_in_a_pool_are_those_of_one_process(tmp_path, corpus, monkeypatch):
