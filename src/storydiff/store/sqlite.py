@@ -534,11 +534,8 @@ class SQLiteStore:
     def story_changes(self) -> tuple[int, list[str]]:
         """``(latest change, [article id, ...])``: the log of articles stored or analysed since the stories stage
         last took it (migration 0008), up to its latest row, each article once, by id."""
-        with self._immediate() as conn:   # one snapshot for both reads
-            top = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM story_changes").fetchone()[0]
-            ids = [r[0] for r in conn.execute(
-                "SELECT DISTINCT article_id FROM story_changes WHERE seq <= ? ORDER BY article_id", (top,))]
-        return int(top), ids
+        rows = self.conn.execute("SELECT seq, article_id FROM story_changes").fetchall()   # one read, one snapshot
+        return max((seq for seq, _ in rows), default=0), sorted({aid for _, aid in rows})
 
     def take_story_changes(self, upto: int, state: str) -> None:
         """Drop the log's rows up to ``upto`` (what an update read with :meth:`story_changes` and has now dealt
