@@ -635,14 +635,20 @@ def _update_stories(store, embedder, rules, reconsider, on_progress, unanalysed,
                 del own, hits_of, day, aid_of, cands
                 if on_progress:
                     on_progress("pairs", min((n + 1) * QUERY_CHUNK, len(query_ids)), len(query_ids))
-        del found_by
+        del found_by, meta, in_order, position
+    # the index (the vectors of the whole store) is saved and let go: nothing after the search reads it
+    rebuilt = index is not None and index.rebuilt
     if index is not None:
         index.save(store)
+    del index
 
     # 3. events of the parts whose membership can have changed (affected_articles): those, before and after, that a
     # changed article has a pair into at or above their cut, closed under old events and user decisions
     links_now = _links(store, threshold)
-    parts_now = EventParts(links_now, rules)
+    # every article changed (a first run, or other settings): every part is taken, so the graph before is not
+    # needed, and a part's pairs can be let go once it is found (the whole graph is not held at once)
+    everything = bool(changed) and len(changed) >= store.count_story_ready()
+    parts_now = EventParts(links_now, rules, forget=everything)
     # the graph before reads the pairs of unchanged articles through parts_now's cache (the same pairs, read once)
     parts_before = EventParts(_links_before(parts_now.neighbours, changed, old_links), rules)
     decision_links: dict[str, set[str]] = defaultdict(set)
@@ -660,7 +666,13 @@ def _update_stories(store, embedder, rules, reconsider, on_progress, unanalysed,
             grown.update(a for a, _ in members)
         return grown
 
-    scope = affected_articles(changed, set(store.story_ready_ids(reconsider)), parts_now, parts_before, expand)
+    if everything:
+        scope, todo = set(changed), set(changed)
+        while todo:
+            todo = expand(todo) - scope
+            scope |= todo
+    else:
+        scope = affected_articles(changed, set(store.story_ready_ids(reconsider)), parts_now, parts_before, expand)
     del parts_before, old_links   # the graph before is not needed again
     present = store.story_ready_ids(scope)
     present_set = set(present)
@@ -705,16 +717,19 @@ def _update_stories(store, embedder, rules, reconsider, on_progress, unanalysed,
     store.take_story_changes(upto, state)   # and so is that of every article the log named up to ``upto``
     # what the tasks gave is written: let it go before the storyline pass
     profiles.close()
-    events_found = len(new_events)
+    summary = dict(embedded=len(pending), featured=len(pending_features) + len(named), changed=len(changed),
+                   reclustered=len(present), events=len(new_events), waiting=waiting, index_rebuilt=rebuilt,
+                   unchanged=len(same), looked_at=looked_at)
+    # what is left of the update (ids of every article in a first run) is let go before the storyline pass
     new_events.clear()
     rows.clear()
+    del scope, present, present_set, left, same, stored, stored_members, query_ids, pending_features, named
+    changed.clear()
+    pending.clear()
 
     # 4. storylines reachable from the new events (and the rest of the storylines they were in)
     storylines = update_storylines(store, rules=rules) if regroup_storylines else 0
-    return StoriesSummary(embedded=len(pending), featured=len(pending_features) + len(named), changed=len(changed),
-                          reclustered=len(present), events=events_found, storylines=storylines, waiting=waiting,
-                          index_rebuilt=index is not None and index.rebuilt, seconds=time.perf_counter() - started, unchanged=len(same),
-                          looked_at=looked_at)
+    return StoriesSummary(**summary, storylines=storylines, seconds=time.perf_counter() - started)
 
 
 class _Spill(Mapping):
@@ -831,7 +846,9 @@ def update_storylines(store, *, embedder: str = DEFAULT_EMBEDDER, rules: dict | 
                        lambda ids: store.story_links(ids, rules["storyline_edge_threshold"]),
                        lambda ids: load_records(store, ids, rows=False), rules, stored=store.event_links,
                        fresh=fresh, profiles=store.event_profiles, keep=store.write_event_profiles)
-    parts = EventParts(links, rules, threshold=rules["storyline_threshold"], limit=rules["max_storyline"])
+    # a part's links are let go once it is found (nothing here asks for them again)
+    parts = EventParts(links, rules, threshold=rules["storyline_threshold"], limit=rules["max_storyline"],
+                       forget=True)
     stored_lines: dict[str, list[str]] = {}
 
     def storyline_members(line_ids):

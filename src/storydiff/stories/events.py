@@ -325,17 +325,26 @@ class EventParts:
     ``max_component`` (a heavily covered subject whose articles chain together) is cut on stricter pairs first.
 
     ``links(ids) -> {id: [(other id, score), ...]}`` gives the pairs at or above ``event_threshold`` of each
-    requested article (every requested id must be a key); results are cached for the life of the object.
-    ``threshold`` and ``limit`` replace ``event_threshold`` and ``max_component`` (storylines group events with
-    the same ladder)."""
+    requested article (every requested id must be a key); results are cached for the life of the object, or, with
+    ``forget``, until the article's part is found. ``threshold`` and ``limit`` replace ``event_threshold`` and
+    ``max_component`` (storylines group events with the same ladder).
+
+    ``forget``: once a part is found at some rung, its articles are known to lie in a component too big at every
+    rung below it (the part lies inside the start's component there, which did not fit), so a later search at a
+    lower rung stops on reaching them, and one at its rung or above never reaches them (components at a cut
+    partition the graph, and those above nest inside); their pairs are not needed again and are let go. What is
+    held is then the pairs of the articles whose part is not yet known, not those of the whole graph: what a first
+    run, which finds the part of every article, needs (the same parts; :meth:`neighbours` reads a forgotten
+    article's pairs again)."""
 
     def __init__(self, links, rules: dict | None = None, *, threshold: float | None = None,
-                 limit: int | None = None) -> None:
+                 limit: int | None = None, forget: bool = False) -> None:
         rules = rules or load_rules()
         self._links = links
         self._threshold = rules["event_threshold"] if threshold is None else threshold
         self._step = rules["part_step"]
         self._limit = rules["max_component"] if limit is None else limit
+        self._forget = forget
         self._adjacency: dict[str, list[tuple[str, float]]] = {}
         self._too_big: dict[int, set[str]] = defaultdict(set)
         self._part: dict[str, tuple[str, ...]] = {}
@@ -385,6 +394,11 @@ class EventParts:
                     for a in part:
                         self._part[a] = part
                     self._cut[part] = cut
+                    if self._forget:
+                        for below in range(rung):
+                            self._too_big[below].update(part)
+                        for a in part:
+                            self._adjacency.pop(a, None)
                     return part
                 too_big.update(comp)
             rung += 1
