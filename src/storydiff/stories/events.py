@@ -266,24 +266,34 @@ def find_edges(queries: Sequence[ArticleRecord], candidates: dict[str, Sequence[
     a dense corpus has tens of pairs per article, and an event shows a dozen."""
     rules = rules or load_rules()
     pool: dict[str, ArticleRecord] = {}
-    pairs: set[tuple[str, str]] = set()
     for q in queries:
         for c in candidates.get(q.article_id, ()):
             if c.article_id != q.article_id:
                 pool.setdefault(q.article_id, q)
                 pool.setdefault(c.article_id, c)
-                a, b = q.article_id, c.article_id
-                pairs.add((a, b) if a < b else (b, a))
-    ordered = sorted(pairs)
-    if not ordered:
+    if not pool:
         return []
     records = sorted(pool.values(), key=lambda r: r.article_id)
     row = {r.article_id: i for i, r in enumerate(records)}
-    first = np.fromiter((row[a] for a, _ in ordered), dtype=np.int64, count=len(ordered))
-    second = np.fromiter((row[b] for _, b in ordered), dtype=np.int64, count=len(ordered))
+    # the pairs as numbers (rows in id order, lower first): a chunk of 4,096 queries has up to a million pairs,
+    # which as a set of tuples of ids held ~100 MB
+    n = len(records)
+    codes = []
+    for q in queries:
+        if q.article_id not in row:
+            continue
+        at = row[q.article_id]
+        others = np.fromiter((row[c.article_id] for c in candidates.get(q.article_id, ()) if c.article_id in row),
+                             dtype=np.int64)
+        others = others[others != at]
+        codes.append(np.minimum(others, at) * n + np.maximum(others, at))
+    codes = np.unique(np.concatenate(codes))
+    first, second = codes // n, codes % n
+    del codes
     scores, similar = score_pairs(records, first, second, rules, both=True)
     keep = np.flatnonzero((scores >= min_score) | (similar >= min_score))
-    return [(*ordered[k], round(float(scores[k]), 4)) for k in keep]
+    ids = [r.article_id for r in records]
+    return [(ids[first[k]], ids[second[k]], round(float(scores[k]), 4)) for k in keep.tolist()]
 
 
 def components(nodes: Iterable[str], neighbours) -> list[list[str]]:
