@@ -283,8 +283,7 @@ def find_edges(queries: Sequence[ArticleRecord], candidates: dict[str, Sequence[
         if q.article_id not in row:
             continue
         at = row[q.article_id]
-        others = np.fromiter((row[c.article_id] for c in candidates.get(q.article_id, ()) if c.article_id in row),
-                             dtype=np.int64)
+        others = np.fromiter((row[c.article_id] for c in candidates.get(q.article_id, ())), dtype=np.int64)
         others = others[others != at]
         codes.append(np.minimum(others, at) * n + np.maximum(others, at))
     codes = np.unique(np.concatenate(codes))
